@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* ioalloc: I/O and DMA buffer services for Linux user space (umbrella header). */
+#ifndef IOALLOC_IOALLOC_H
+#define IOALLOC_IOALLOC_H
+
+#include <ioalloc/api.h>
+
+#define IOALLOC_VERSION_MAJOR 0
+#define IOALLOC_VERSION_MINOR 1
+#define IOALLOC_VERSION_PATCH 0
+#define IOALLOC_VERSION_STRING "0.1.0"
+
+IOA_BEGIN_DECLS
+
+/* The library's version string ("0.1.0"); any thread. */
+IOA_API const char *ioa_version(void);
+
+IOA_END_DECLS
+
+#endif

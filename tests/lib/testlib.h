@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared helpers for ioalloc's tests: cmocka, skips (exit 77) and privilege probes. */
+#ifndef IOA_TESTLIB_H
+#define IOA_TESTLIB_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Exit code that Meson reports as SKIP. */
+#define IOA_TEST_SKIP 77
+
+/* Print why and exit 77: the whole test file is skipped. */
+void ioa_test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* True if this process has capability CAP in its effective set. */
+bool ioa_test_has_cap(int cap);
+
+/* Free hugepages of SIZE bytes (2 MiB, 1 GiB); 0 if none or unknown. */
+long ioa_test_hugepages_free(size_t size);
+
+/* True when built with AddressSanitizer / ThreadSanitizer. */
+bool ioa_test_under_asan(void);
+bool ioa_test_under_tsan(void);
+
+/* A small deterministic PRNG (splitmix64) for randomised tests with fixed seeds. */
+static inline uint64_t ioa_test_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#endif
