@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Misuse reporting. Misuse that cannot be returned as an error code (double
+ * free, a pointer the library never gave out, an overrun into a redzone,
+ * usage driven below zero) goes to one replaceable handler. The default
+ * handler prints "ioalloc: misuse: CALL: OBJECT: MESSAGE" on stderr and
+ * aborts; tests install their own to check that detection fires.
+ */
+#ifndef IOALLOC_DEBUG_H
+#define IOALLOC_DEBUG_H
+
+#include <ioalloc/api.h>
+
+IOA_BEGIN_DECLS
+
+/* call: the public function that saw it ("ioa_domain_free"); object: what it
+ * concerns ("domain 'default'", "account 'client7'"); message: what is wrong. */
+typedef void (*ioa_misuse_fn)(void *arg, const char *call, const char *object,
+			      const char *message);
+
+/* Install fn (NULL: the default, print and abort). Process-wide; any thread.
+ * Returns the previous handler. */
+IOA_API ioa_misuse_fn ioa_set_misuse_handler(ioa_misuse_fn fn, void *arg);
+
+IOA_END_DECLS
+
+#endif
