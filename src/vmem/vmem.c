@@ -562,6 +562,14 @@ static int make_req(ioa_vmem_t *vm, uint64_t size, uint64_t phase,
 	return 0;
 }
 
+int ioa__vmem_validate(ioa_vmem_t *vm, uint64_t size, uint64_t phase,
+		       const struct ioa_constraint *c)
+{
+	struct req q;
+
+	return make_req(vm, size, phase, c, &q);
+}
+
 int ioa__vmem_xalloc_tag(ioa_vmem_t *vm, uint64_t size, uint64_t phase,
 			 const struct ioa_constraint *c, uintptr_t tag, uint64_t *addr)
 {

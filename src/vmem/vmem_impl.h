@@ -58,6 +58,11 @@ struct ioa_vmem {
 int ioa__vmem_xalloc_tag(ioa_vmem_t *vm, uint64_t size, uint64_t phase,
 			 const struct ioa_constraint *c, uintptr_t tag, uint64_t *addr);
 
+/* 0 if ioa_vmem_xalloc would accept the request (it may still find no
+ * space), else its -EINVAL. Takes no lock. */
+int ioa__vmem_validate(ioa_vmem_t *vm, uint64_t size, uint64_t phase,
+		       const struct ioa_constraint *c);
+
 /* What ioa__vmem_free_checked found at addr when it refused. */
 struct vmem_found {
 	uint64_t size;
