@@ -165,6 +165,24 @@ IOA_API int ioa_domain_destroy(ioa_domain_t *d)
 	return leaks;
 }
 
+int ioa__domain_window(const ioa_domain_t *d, const struct ioa_constraint *c,
+		       struct ioa_constraint *out)
+{
+	if (c && ioa_constraint_check(c))
+		return -EINVAL;
+	if (c)
+		*out = *c;
+	else
+		ioa_constraint_init(out);
+	if (out->max_addr < d->bus_min || out->min_addr > d->bus_last)
+		return -EINVAL;
+	if (out->min_addr < d->bus_min)
+		out->min_addr = d->bus_min;
+	if (out->max_addr > d->bus_last)
+		out->max_addr = d->bus_last;
+	return 0;
+}
+
 /* ---- allocation ------------------------------------------------------------- */
 
 /* Bytes of fresh arena that surely hold an aligned, boundary-respecting run. */
@@ -233,11 +251,9 @@ int ioa__domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constrain
 
 	if (!d || !bus || !size || sz < size)
 		return -EINVAL;
-	if (c)
-		cc = *c;
-	else
-		ioa_constraint_init(&cc);
-	r = ioa__vmem_validate(d->vm, sz, 0, &cc);
+	r = ioa__domain_window(d, c, &cc);
+	if (!r)
+		r = ioa__vmem_validate(d->vm, sz, 0, &cc);
 	if (r)
 		return r;
 	acct = acct ? acct : d->root;
@@ -354,30 +370,49 @@ IOA_API const char *ioa_domain_name(const ioa_domain_t *d)
 	return d ? d->name : NULL;
 }
 
-int ioa__domain_file(ioa_domain_t *d, uint64_t bus, int *fd, uint64_t *off)
+/* Index of the arena segment holding bus, or -1 (grow_lock held). */
+static long seg_index(const ioa_domain_t *d, uint64_t bus)
 {
-	size_t lo = 0, hi;
-	int r = -EINVAL;
+	size_t lo = 0, hi = d->nsegs;
 
-	pthread_mutex_lock(&d->grow_lock);
-	hi = d->nsegs;
 	while (lo < hi) { /* segs are sorted by bus */
 		size_t mid = (lo + hi) / 2;
 		const struct arena_seg *s = &d->segs[mid];
 
-		if (bus < s->bus) {
+		if (bus < s->bus)
 			hi = mid;
-		} else if (bus - s->bus >= s->len) {
+		else if (bus - s->bus >= s->len)
 			lo = mid + 1;
-		} else {
-			*fd = d->fd;
-			*off = s->file_off + (bus - s->bus);
-			r = 0;
-			break;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+int ioa__domain_file(ioa_domain_t *d, uint64_t bus, int *fd, uint64_t *off, uint64_t *extent)
+{
+	long i;
+	uint64_t end, file_end;
+
+	pthread_mutex_lock(&d->grow_lock);
+	i = seg_index(d, bus);
+	if (i >= 0) {
+		const struct arena_seg *s = &d->segs[i];
+
+		*fd = d->fd;
+		*off = s->file_off + (bus - s->bus);
+		end = s->bus + s->len;
+		file_end = s->file_off + s->len;
+		/* Extend over following segments contiguous in both bus and file. */
+		while ((size_t)++i < d->nsegs && d->segs[i].bus == end &&
+		       d->segs[i].file_off == file_end) {
+			end += d->segs[i].len;
+			file_end += d->segs[i].len;
 		}
+		*extent = end - bus;
 	}
 	pthread_mutex_unlock(&d->grow_lock);
-	return r;
+	return i >= 0 ? 0 : -EINVAL;
 }
 
 /* ---- statistics ------------------------------------------------------------------ */

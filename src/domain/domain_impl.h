@@ -69,9 +69,21 @@ void ioa__arena_fini(ioa_domain_t *d);
 /* Add at least need bytes of memory usable under c, as vmem spans. */
 int ioa__arena_grow(ioa_domain_t *d, uint64_t need, const struct ioa_constraint *c);
 
-/* The memfd and file offset behind bus (for remapping pages elsewhere):
+/* The memfd and file offset behind bus (for remapping pages elsewhere), and
+ * how many bytes from bus on are contiguous in both bus space and the file:
  * 0, or -EINVAL if bus is not backed. Any thread. */
-int ioa__domain_file(ioa_domain_t *d, uint64_t bus, int *fd, uint64_t *off);
+int ioa__domain_file(ioa_domain_t *d, uint64_t bus, int *fd, uint64_t *off, uint64_t *extent);
+
+/* out = c (NULL: anything) with its window clamped to the domain's bus span:
+ * 0, or -EINVAL if c is malformed or its window misses the domain. */
+int ioa__domain_window(const ioa_domain_t *d, const struct ioa_constraint *c,
+		       struct ioa_constraint *out);
+
+/* True if d was created with IOA_DOMAIN_F_DEBUG. */
+static inline bool ioa__domain_debug(const ioa_domain_t *d)
+{
+	return d->cfg.flags & IOA_DOMAIN_F_DEBUG;
+}
 
 /* Kind-tagged allocation for the library's services. */
 int ioa__domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constraint *c,
