@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page lists (the native MDL).
+ *
+ * Theory. A list is a sequence of runs, each one domain allocation of kind
+ * "pages" (whole domain pages, inside the window), plus the bus frame of every
+ * page. Allocation asks the domain for as much as is left in one run and, when
+ * the window cannot hold that, halves the request (down to one page, or one
+ * chunk with CHUNKED): an unfragmented window gives one run, a fragmented one
+ * as many runs as it must, and a nearly full one the pages it has (partial,
+ * if the caller allows it). Nothing is kept on failure.
+ *
+ * Mapping reserves one new range (twice the size for a ring) and maps each
+ * run's memfd extent into it with MAP_FIXED, populating the page tables so
+ * the mapping never faults; the pages stay in the linear map as well. One mapping at a time per list. In debug mode
+ * the reservation keeps an inaccessible guard page on each side.
+ *
+ * Locking: a list is not thread-safe (callers serialize, as with an MDL);
+ * different lists may be used from different threads.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ioalloc/pages.h>
+
+#include "domain/domain_impl.h"
+
+struct ioa_pages {
+	ioa_domain_t *d;
+	ioa_account_t *acct;
+	uint64_t page;
+	size_t npages, nruns, cap;
+	struct ioa_run *runs;     /* allocation runs in list order */
+	uint64_t *frames;         /* bus address of each page */
+	uint8_t *map_base;        /* reservation, guards included; NULL: unmapped */
+	size_t map_len;
+	uint8_t *map_va;          /* what the caller got */
+};
+
+static bool is_pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static int add_run(ioa_pages_t *pl, uint64_t bus, uint64_t len)
+{
+	if (pl->nruns == pl->cap) {
+		size_t cap = pl->cap ? pl->cap * 2 : 8;
+		struct ioa_run *r = realloc(pl->runs, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		pl->runs = r;
+		pl->cap = cap;
+	}
+	pl->runs[pl->nruns++] = (struct ioa_run){bus, len};
+	pl->npages += len / pl->page;
+	return 0;
+}
+
+static void release_runs(ioa_pages_t *pl)
+{
+	for (size_t i = 0; i < pl->nruns; i++)
+		ioa__domain_free(pl->d, pl->runs[i].bus, pl->runs[i].len, pl->acct, IOA_KIND_PAGES,
+				 "ioa_pages_free");
+	pl->nruns = 0;
+	pl->npages = 0;
+}
+
+/* The constraint each run is allocated under, and the request's validity. */
+static int run_constraint(const ioa_domain_t *d, uint64_t bytes, const struct ioa_constraint *c,
+			  unsigned flags, uint64_t granule, struct ioa_constraint *rc)
+{
+	if (ioa__domain_window(d, c, rc) || rc->max_addr - rc->min_addr < granule - 1)
+		return -EINVAL; /* malformed, outside the domain, or narrower than one page */
+	if (!(flags & IOA_PAGES_F_PARTIAL_OK) && rc->max_addr - rc->min_addr < bytes - 1)
+		return -EINVAL; /* can never hold it all */
+	if (!(flags & IOA_PAGES_F_CONTIGUOUS)) {
+		rc->align = granule; /* per run: pages (or chunks) */
+		if (rc->boundary && rc->boundary < granule)
+			return -EINVAL;
+	} else if (rc->align < granule) {
+		rc->align = granule;
+	}
+	return 0;
+}
+
+/* Allocate runs until bytes are held or not even one granule fits. */
+static int fill(ioa_pages_t *pl, uint64_t bytes, const struct ioa_constraint *rc,
+		unsigned flags, uint64_t granule)
+{
+	uint64_t left = bytes, want = bytes, bus;
+	int r = 0, last_err = -ENOMEM;
+
+	if (rc->boundary && want > rc->boundary && !(flags & IOA_PAGES_F_CONTIGUOUS))
+		want = rc->boundary;
+	while (left) {
+		r = ioa__domain_alloc(pl->d, want, rc, pl->acct, IOA_KIND_PAGES, &bus);
+		if (r == 0) {
+			r = add_run(pl, bus, want);
+			if (r) {
+				ioa__domain_free(pl->d, bus, want, pl->acct, IOA_KIND_PAGES, "ioa_pages_alloc");
+				return r;
+			}
+			left -= want;
+			want = want < left ? want : left;
+			continue;
+		}
+		if (r != -ENOMEM && r != -EDQUOT)
+			return r;
+		last_err = r;
+		if (want == granule || (flags & IOA_PAGES_F_CONTIGUOUS))
+			break;
+		want = (want / 2) & ~(granule - 1);
+		if (want < granule)
+			want = granule;
+	}
+	return left ? last_err : 0;
+}
+
+static int build_frames(ioa_pages_t *pl)
+{
+	size_t k = 0;
+
+	pl->frames = malloc((pl->npages ? pl->npages : 1) * sizeof(*pl->frames));
+	if (!pl->frames)
+		return -ENOMEM;
+	for (size_t i = 0; i < pl->nruns; i++)
+		for (uint64_t off = 0; off < pl->runs[i].len; off += pl->page)
+			pl->frames[k++] = pl->runs[i].bus + off;
+	return 0;
+}
+
+static void zero_runs(ioa_pages_t *pl)
+{
+	for (size_t i = 0; i < pl->nruns; i++)
+		memset(ioa_domain_virt(pl->d, pl->runs[i].bus), 0, pl->runs[i].len);
+}
+
+static int check_alloc_args(ioa_domain_t *d, uint64_t bytes, unsigned flags, uint64_t chunk,
+			    ioa_pages_t **out, uint64_t *granule)
+{
+	uint64_t page = ioa_domain_page_size(d);
+
+	if (!d || !out || !bytes || (flags & ~IOA_PAGES_F_VALID))
+		return -EINVAL;
+	if (flags & IOA_PAGES_F_CHUNKED) {
+		if (!is_pow2(chunk) || chunk < page || (flags & IOA_PAGES_F_CONTIGUOUS))
+			return -EINVAL;
+		*granule = chunk;
+	} else if (chunk) {
+		return -EINVAL;
+	} else {
+		*granule = page;
+	}
+	return bytes + *granule - 1 < bytes ? -EINVAL : 0;
+}
+
+IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_constraint *c,
+			    ioa_account_t *acct, unsigned flags, uint64_t chunk_size,
+			    ioa_pages_t **out)
+{
+	struct ioa_constraint rc;
+	ioa_pages_t *pl;
+	uint64_t granule = 0;
+	int r = check_alloc_args(d, bytes, flags, chunk_size, out, &granule);
+
+	if (r)
+		return r;
+	if ((flags & IOA_PAGES_F_CHUNKED) && bytes % granule)
+		return -EINVAL; /* whole chunks only */
+	bytes = (bytes + granule - 1) & ~(granule - 1);
+	r = run_constraint(d, bytes, c, flags, granule, &rc);
+	if (r)
+		return r;
+	pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return -ENOMEM;
+	pl->d = d;
+	pl->acct = acct;
+	pl->page = ioa_domain_page_size(d);
+	r = fill(pl, bytes, &rc, flags, granule);
+	if (r && pl->npages && (flags & IOA_PAGES_F_PARTIAL_OK))
+		r = 0;
+	if (!r)
+		r = build_frames(pl);
+	if (r) {
+		release_runs(pl);
+		free(pl->runs);
+		free(pl);
+		return r;
+	}
+	if (!(flags & IOA_PAGES_F_NO_ZERO))
+		zero_runs(pl);
+	*out = pl;
+	return 0;
+}
+
+IOA_API int ioa_pages_free(ioa_pages_t *pl)
+{
+	if (!pl)
+		return 0;
+	if (pl->map_base)
+		ioa_plat_release(pl->map_base, pl->map_len);
+	release_runs(pl);
+	free(pl->frames);
+	free(pl->runs);
+	free(pl);
+	return 0;
+}
+
+IOA_API size_t ioa_pages_count(const ioa_pages_t *pl)
+{
+	return pl ? pl->npages : 0;
+}
+
+IOA_API uint64_t ioa_pages_page_size(const ioa_pages_t *pl)
+{
+	return pl ? pl->page : 0;
+}
+
+IOA_API uint64_t ioa_pages_bytes(const ioa_pages_t *pl)
+{
+	return pl ? pl->npages * pl->page : 0;
+}
+
+IOA_API int ioa_pages_frame(const ioa_pages_t *pl, size_t i, uint64_t *bus)
+{
+	if (!pl || !bus || i >= pl->npages)
+		return -EINVAL;
+	*bus = pl->frames[i];
+	return 0;
+}
+
+/* Visit maximal contiguous runs (allocation runs merged where adjacent). */
+static size_t merged_runs(const ioa_pages_t *pl, struct ioa_run *out, size_t max)
+{
+	size_t n = 0;
+	struct ioa_run cur = {0, 0};
+
+	for (size_t i = 0; i < pl->nruns; i++) {
+		if (cur.len && cur.bus + cur.len == pl->runs[i].bus) {
+			cur.len += pl->runs[i].len;
+			continue;
+		}
+		if (cur.len && n < max)
+			out[n] = cur;
+		n += cur.len ? 1 : 0;
+		cur = pl->runs[i];
+	}
+	if (cur.len && n < max)
+		out[n] = cur;
+	return n + (cur.len ? 1 : 0);
+}
+
+IOA_API size_t ioa_pages_runs(const ioa_pages_t *pl, struct ioa_run *runs, size_t max)
+{
+	if (!pl)
+		return 0;
+	return merged_runs(pl, runs, runs ? max : 0);
+}
+
+/* Split one run into device segments; returns the count, storing from sg[n]. */
+static size_t split_run(struct ioa_run r, uint64_t max_seg, uint64_t boundary,
+			struct ioa_run *sg, size_t n, size_t max)
+{
+	while (r.len) {
+		uint64_t piece = r.len < max_seg ? r.len : max_seg;
+
+		if (boundary) {
+			uint64_t room = boundary - (r.bus & (boundary - 1));
+
+			piece = piece < room ? piece : room;
+		}
+		if (sg && n < max)
+			sg[n] = (struct ioa_run){r.bus, piece};
+		n++;
+		r.bus += piece;
+		r.len -= piece;
+	}
+	return n;
+}
+
+IOA_API int ioa_pages_sg(const ioa_pages_t *pl, uint64_t max_seg, uint64_t boundary,
+			 struct ioa_run *sg, size_t max, size_t *n)
+{
+	size_t nr, count = 0;
+	struct ioa_run *runs;
+
+	if (!pl || !n || !max_seg || (boundary && !is_pow2(boundary)))
+		return -EINVAL;
+	nr = merged_runs(pl, NULL, 0);
+	runs = malloc((nr ? nr : 1) * sizeof(*runs));
+	if (!runs)
+		return -ENOMEM;
+	merged_runs(pl, runs, nr);
+	for (size_t i = 0; i < nr; i++)
+		count = split_run(runs[i], max_seg, boundary, sg, count, max);
+	free(runs);
+	*n = count;
+	return count <= max && (sg || !count) ? 0 : -ENOSPC;
+}
+
+/* ---- mapping ----------------------------------------------------------------- */
+
+/* Map every run's pages, in order, at va. */
+static int map_copy(ioa_pages_t *pl, uint8_t *va)
+{
+	for (size_t i = 0; i < pl->nruns; i++) {
+		uint64_t bus = pl->runs[i].bus, left = pl->runs[i].len;
+
+		while (left) {
+			uint64_t off, ext;
+			int fd, r = ioa__domain_file(pl->d, bus, &fd, &off, &ext);
+
+			if (r)
+				return r;
+			ext = ext < left ? ext : left;
+			r = ioa_plat_map(va, ext, fd, off);
+			if (!r) /* set up every PTE now: no faults on a real-time path later */
+				r = ioa_plat_prefault(va, ext, pl->page);
+			if (r)
+				return r;
+			va += ext;
+			bus += ext;
+			left -= ext;
+		}
+	}
+	return 0;
+}
+
+static int map_views(ioa_pages_t *pl, unsigned copies, void **out)
+{
+	uint64_t len = pl->npages * pl->page;
+	size_t guard = ioa__domain_debug(pl->d) ? pl->page : 0;
+	uint8_t *base = NULL;
+	int r;
+
+	if (!out)
+		return -EINVAL;
+	if (pl->map_base)
+		return -EBUSY;
+	r = ioa_plat_reserve(copies * len + 2 * guard, pl->page, (void **)&base);
+	for (unsigned k = 0; !r && k < copies; k++)
+		r = map_copy(pl, base + guard + k * len);
+	if (r) {
+		if (base)
+			ioa_plat_release(base, copies * len + 2 * guard);
+		return r;
+	}
+	pl->map_base = base;
+	pl->map_len = copies * len + 2 * guard;
+	pl->map_va = base + guard;
+	*out = pl->map_va;
+	return 0;
+}
+
+IOA_API int ioa_pages_map(ioa_pages_t *pl, void **va)
+{
+	return pl ? map_views(pl, 1, va) : -EINVAL;
+}
+
+IOA_API int ioa_pages_map_ring(ioa_pages_t *pl, void **va)
+{
+	return pl ? map_views(pl, 2, va) : -EINVAL;
+}
+
+IOA_API int ioa_pages_unmap(ioa_pages_t *pl, void *va)
+{
+	if (!pl || !pl->map_base || va != pl->map_va)
+		return -EINVAL;
+	ioa_plat_release(pl->map_base, pl->map_len);
+	pl->map_base = NULL;
+	pl->map_va = NULL;
+	pl->map_len = 0;
+	return 0;
+}
+
+IOA_API int ioa_pages_iovec(const ioa_pages_t *pl, struct iovec *iov, size_t max, size_t *n)
+{
+	size_t nr;
+	struct ioa_run *runs;
+
+	if (!pl || !n)
+		return -EINVAL;
+	if (pl->map_va) {
+		*n = 1;
+		if (!iov || !max)
+			return -ENOSPC;
+		iov[0] = (struct iovec){pl->map_va, pl->npages * pl->page};
+		return 0;
+	}
+	nr = merged_runs(pl, NULL, 0);
+	*n = nr;
+	if (nr > max || (!iov && nr))
+		return -ENOSPC;
+	runs = malloc((nr ? nr : 1) * sizeof(*runs));
+	if (!runs)
+		return -ENOMEM;
+	merged_runs(pl, runs, nr);
+	for (size_t i = 0; i < nr; i++)
+		iov[i] = (struct iovec){ioa_domain_virt(pl->d, runs[i].bus), runs[i].len};
+	free(runs);
+	return 0;
+}
