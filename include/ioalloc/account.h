@@ -45,8 +45,9 @@ IOA_API int ioa_account_destroy(ioa_account_t *a);
  * -EINVAL for NULL. */
 IOA_API int ioa_account_charge(ioa_account_t *a, uint64_t bytes);
 
-/* Give back bytes charged earlier. Any thread, real-time safe. -EINVAL if it
- * would drive a usage below zero (nothing changes; a misuse report is made). */
+/* Give back bytes charged earlier. Any thread, real-time safe. Driving a usage
+ * below zero is a misuse: nothing changes and the misuse handler is called
+ * (the default one aborts); if it returns, the result is -EINVAL. */
 IOA_API int ioa_account_uncharge(ioa_account_t *a, uint64_t bytes);
 
 /* Change the limit; a limit below the usage makes later charges fail but

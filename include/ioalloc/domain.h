@@ -43,7 +43,7 @@ struct ioa_range {
 
 #define IOA_DOMAIN_F_LOCK (1u << 0)          /* mlock the arena as it grows */
 #define IOA_DOMAIN_F_PREFAULT (1u << 1)      /* fault the arena in as it grows */
-#define IOA_DOMAIN_F_DEBUG (1u << 2)         /* verifier checks on every call */
+#define IOA_DOMAIN_F_DEBUG (1u << 2)         /* report refused frees, list leaks, guard mappings */
 #define IOA_DOMAIN_F_HUGE_FALLBACK (1u << 3) /* no hugepages: use base pages */
 #define IOA_DOMAIN_F_VALID 0xfu
 
@@ -74,12 +74,14 @@ IOA_API int ioa_domain_config_parse(struct ioa_domain_config *cfg, const char *s
 
 /* Create a domain. May block, calls the kernel. 0; -EINVAL (bad config),
  * -ENOMEM (no memory, or hugepages missing without HUGE_FALLBACK), -EPERM
- * (phys backend without CAP_SYS_ADMIN; a message says so), -ENOTSUP. */
+ * (phys backend without CAP_SYS_ADMIN; a message says so), or the -errno of a
+ * failing memfd_create/ftruncate/mmap (e.g. -EMFILE). */
 IOA_API int ioa_domain_create(const struct ioa_domain_config *cfg, ioa_domain_t **out);
 
 /* Destroy d: report allocations still live (count, bytes, kind) on stderr,
  * then free everything. Returns the number of leaked allocations (0 = clean);
- * NULL returns 0. No other thread may use d during or after the call. */
+ * NULL returns 0; the default domain is refused with -EBUSY (it lives as long
+ * as the process). No other thread may use d during or after the call. */
 IOA_API int ioa_domain_destroy(ioa_domain_t *d);
 
 /* The process-wide default domain, configured by IOALLOC_DOMAIN and created
@@ -87,13 +89,14 @@ IOA_API int ioa_domain_destroy(ioa_domain_t *d);
  * stderr with the key); or ioa_domain_create's errors. */
 IOA_API int ioa_domain_default(ioa_domain_t **out);
 
-/* Allocate size bytes (rounded up to the page size) contiguous in bus space
- * under c (NULL: anything), charged to acct (NULL: the domain's root). The
- * memory is mapped, zeroed only on first use of the arena. Any thread; may
- * block and call the kernel when the arena grows.
- * 0; -EINVAL (size 0, malformed c, size larger than c's window or boundary);
- * -EDQUOT (an account limit); -ENOMEM (nothing satisfies c). Nothing changes
- * on error. */
+/* Allocate size bytes (rounded up to 4 KiB, the allocation quantum, whatever
+ * the arena's page size) contiguous in bus space under c (NULL: anything),
+ * charged to acct (NULL: the domain's root). The memory is mapped; it is zero
+ * only when fresh from the system. Any thread; may block and call the kernel
+ * when the arena grows. c's window is clamped to the domain's bus span.
+ * 0; -EINVAL (size 0, malformed c, a window that misses the domain, size
+ * larger than the window or the boundary); -EDQUOT (an account limit);
+ * -ENOMEM (nothing satisfies c). Nothing changes on error. */
 IOA_API int ioa_domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constraint *c,
 			     ioa_account_t *acct, uint64_t *bus);
 
@@ -103,11 +106,13 @@ IOA_API int ioa_domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_co
  * changes then. Any thread. */
 IOA_API int ioa_domain_free(ioa_domain_t *d, uint64_t bus, uint64_t size, ioa_account_t *acct);
 
-/* The virtual address of bus address bus, or NULL if outside the arena.
- * Any thread, real-time safe, O(1). */
+/* The virtual address of bus address bus, or NULL if outside the domain's
+ * bus window. Only allocated addresses are backed: one in a gap between
+ * ranges, or not yet grown, translates but faults when touched. Any thread,
+ * real-time safe, O(1). */
 IOA_API void *ioa_domain_virt(const ioa_domain_t *d, uint64_t bus);
 
-/* The bus address of va: 0 and *bus; -EINVAL if va is outside the arena.
+/* The bus address of va: 0 and *bus; -EINVAL if va is outside the linear map.
  * Any thread, real-time safe, O(1). */
 IOA_API int ioa_domain_bus(const ioa_domain_t *d, const void *va, uint64_t *bus);
 

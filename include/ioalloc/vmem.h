@@ -73,14 +73,16 @@ IOA_API int ioa_vmem_add(ioa_vmem_t *vm, uint64_t base, uint64_t size);
 IOA_API void ioa_vmem_set_import(ioa_vmem_t *vm, ioa_vmem_import_fn fn, void *arg);
 
 /* Allocate size bytes (rounded up to the quantum) anywhere: instant fit,
- * constant time. Any thread; takes the vmem's lock. 0, -EINVAL (size 0),
+ * constant time unless only the size's own class has room (then first fit
+ * within that one list). Any thread; takes the vmem's lock. 0, -EINVAL (size 0),
  * -ENOMEM. */
 IOA_API int ioa_vmem_alloc(ioa_vmem_t *vm, uint64_t size, uint64_t *addr);
 
 /* Allocate size bytes whose start is phase modulo c->align, inside c's window,
  * not crossing c->boundary. Any thread; takes the vmem's lock.
  * -EINVAL: impossible request (size 0, malformed c, size > boundary, phase >=
- * align, size larger than the window); -ENOMEM: nothing free satisfies it.
+ * align or not a multiple of the quantum, size larger than the window, NULL
+ * addr); -ENOMEM: nothing free satisfies it.
  * Nothing changes on error. */
 IOA_API int ioa_vmem_xalloc(ioa_vmem_t *vm, uint64_t size, uint64_t phase,
 			    const struct ioa_constraint *c, uint64_t *addr);

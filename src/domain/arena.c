@@ -79,16 +79,18 @@ static void seg_unrecord(ioa_domain_t *d, uint64_t bus)
 	}
 }
 
-/* Lock and prefault a fresh mapping as the domain's flags ask. A failed
- * mlock is a warning (once), not an error: the memory works, unpinned. */
+/* Prefault and lock a fresh mapping as the domain's flags ask. Prefaulting is
+ * explicit, not left to mlock's side effect: sanitizer runtimes make mlock a
+ * no-op, and a hugetlb shortage must show here as -ENOMEM. A failed mlock is
+ * a warning (once), not an error: the memory works, unpinned. */
 static int settle(ioa_domain_t *d, void *va, uint64_t len)
 {
 	int r = 0;
 
-	if ((d->cfg.flags & IOA_DOMAIN_F_LOCK) && ioa_plat_lock(va, len, false) == 0)
-		d->locked += len;
-	else if (d->cfg.flags & IOA_DOMAIN_F_PREFAULT)
+	if (d->cfg.flags & IOA_DOMAIN_F_PREFAULT)
 		r = ioa_plat_prefault(va, len, d->page);
+	if (!r && (d->cfg.flags & IOA_DOMAIN_F_LOCK) && ioa_plat_lock(va, len, false) == 0)
+		d->locked += len;
 	return r;
 }
 

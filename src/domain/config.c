@@ -8,6 +8,7 @@
  */
 #include "domain_impl.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,17 +27,19 @@ IOA_API void ioa_domain_config_init(struct ioa_domain_config *cfg)
 	cfg->flags = IOA_DOMAIN_F_LOCK | IOA_DOMAIN_F_PREFAULT;
 }
 
-/* "64K", "0x100000", "1G" -> bytes; false on junk, overflow or zero size. */
+/* "64K", "0x100000", "1G" -> bytes: decimal, or hex after 0x (a leading 0
+ * is not octal); false on junk, signs, spaces or overflow. */
 static bool parse_size(const char *s, const char *end, uint64_t *out)
 {
 	char *e;
 	unsigned shift = 0;
 	uint64_t v;
+	bool hex = end - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x';
 
-	if (s == end || *s == '-' || *s == '+')
+	if (s == end || !(hex ? isxdigit((unsigned char)s[2]) : isdigit((unsigned char)*s)))
 		return false;
 	errno = 0;
-	v = strtoull(s, &e, 0);
+	v = strtoull(s, &e, hex ? 16 : 10);
 	if (errno || e == s)
 		return false;
 	if (e < end) {

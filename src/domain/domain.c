@@ -92,6 +92,9 @@ IOA_API int ioa_domain_create(const struct ioa_domain_config *cfg, ioa_domain_t 
 	return 0;
 }
 
+/* The process default domain (see ioa_domain_default). */
+static ioa_domain_t *default_domain;
+
 /* ---- leak report ----------------------------------------------------------- */
 
 struct leak_report {
@@ -154,6 +157,8 @@ IOA_API int ioa_domain_destroy(ioa_domain_t *d)
 
 	if (!d)
 		return 0;
+	if (d == default_domain)
+		return -EBUSY; /* lives as long as the process */
 	leaks = report_leaks(d);
 	ioa__arena_fini(d);
 	ioa_vmem_destroy(d->vm);
@@ -454,7 +459,7 @@ static const char *human(uint64_t v, char *buf, size_t n)
 IOA_API int ioa_domain_print_stats(ioa_domain_t *d, FILE *f)
 {
 	struct ioa_domain_stats st = {.size = sizeof(st)};
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], e[32];
 
 	if (!f || ioa_domain_stats(d, &st))
 		return -EINVAL;
@@ -474,7 +479,7 @@ IOA_API int ioa_domain_print_stats(ioa_domain_t *d, FILE *f)
 			human(st.vmem.zones[i].size, a, sizeof(a)),
 			human(st.vmem.zones[i].span_bytes, b, sizeof(b)),
 			human(st.vmem.zones[i].free_bytes, c, sizeof(c)),
-			human(st.vmem.zones[i].largest_free, c, sizeof(c)));
+			human(st.vmem.zones[i].largest_free, e, sizeof(e)));
 	fprintf(f, "  account '%s': usage %s, peak %s, refused %llu\n", st.root.name,
 		human(st.root.usage, a, sizeof(a)), human(st.root.peak, b, sizeof(b)),
 		(unsigned long long)st.root.failures);
@@ -484,7 +489,6 @@ IOA_API int ioa_domain_print_stats(ioa_domain_t *d, FILE *f)
 /* ---- the default domain --------------------------------------------------------------- */
 
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-static ioa_domain_t *default_domain;
 static int default_err;
 
 static void default_init(void)

@@ -237,6 +237,8 @@ static void config_parser_names_the_bad_key(void **state)
 	assert_int_equal(cfg.nranges, 3);
 	assert_int_equal(cfg.ranges[2].base, 0x100000000ull);
 	assert_int_equal(cfg.size_limit, 143 * MiB); /* the ranges' sum */
+	assert_int_equal(ioa_domain_config_parse(&cfg, "size=010", err, sizeof(err)), 0);
+	assert_int_equal(cfg.size_limit, 10);         /* decimal: a leading 0 is not octal */
 	static const struct {
 		const char *spec, *key;
 	} bad[] = {
@@ -244,7 +246,8 @@ static void config_parser_names_the_bad_key(void **state)
 		{"size=12Q", "size"}, {"size=0", "size"}, {"ranges=0x1000", "ranges"},
 		{"ranges=1M+0", "ranges"}, {"lock=yes", "lock"}, {"colour=blue", "colour"},
 		{"size=99999999999999999999", "size"}, {"size", "size"}, {"base=-1", "base"},
-		{"ranges=1M+1M,base=0x200000", "base"},
+		{"ranges=1M+1M,base=0x200000", "base"}, {"size= 1M", "size"}, {"size=-1", "size"},
+		{"size=0x", "size"}, {"chunk=+4M", "chunk"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ioa_domain_config_init(&cfg);

@@ -67,6 +67,8 @@ static int unset(void)
 		return 1;
 	if (ioa_domain_alloc(d, 4096, NULL, NULL, &bus) || bus < 0x100000)
 		return 2;
+	if (ioa_domain_destroy(d) != -EBUSY) /* the default lives as long as the process */
+		return 4;
 	return ioa_domain_free(d, bus, 4096, NULL) ? 3 : 0;
 }
 

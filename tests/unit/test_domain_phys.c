@@ -26,12 +26,16 @@ static uint64_t pagemap_phys(const void *va)
 	return (ent & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
 }
 
+static bool huge;
+
 static int create(ioa_domain_t **d)
 {
 	struct ioa_domain_config cfg;
 	char err[128];
-	const char *spec = ioa_test_hugepages_free(2u << 20) >= 8 ? "backend=phys,pagesize=2M,size=16M"
-								  : "backend=phys,size=8M,chunk=1M";
+	const char *spec;
+
+	huge = ioa_test_hugepages_free(2u << 20) >= 8;
+	spec = huge ? "backend=phys,pagesize=2M,size=16M" : "backend=phys,size=8M,chunk=1M";
 
 	ioa_domain_config_init(&cfg);
 	cfg.name = "phys";
@@ -50,8 +54,9 @@ static void bus_addresses_are_physical_addresses(void **state)
 	assert_int_equal(create(&d), 0);
 	ioa_constraint_init(&c);
 	c.boundary = 64 << 10;
+	/* 4 KiB pages come back physically scattered: only hugepages promise runs. */
 	for (int i = 0; i < 16; i++) {
-		uint64_t size = 4096u << (i % 4);
+		uint64_t size = huge ? 4096u << (i % 4) : 4096;
 		uint8_t *va;
 
 		assert_int_equal(ioa_domain_alloc(d, size, &c, NULL, &bus[i]), 0);
@@ -63,7 +68,7 @@ static void bus_addresses_are_physical_addresses(void **state)
 			assert_true(pagemap_phys(va + off) == bus[i] + off);
 	}
 	for (int i = 0; i < 16; i++)
-		assert_int_equal(ioa_domain_free(d, bus[i], 4096u << (i % 4), NULL), 0);
+		assert_int_equal(ioa_domain_free(d, bus[i], huge ? 4096u << (i % 4) : 4096, NULL), 0);
 	assert_int_equal(ioa_domain_destroy(d), 0);
 }
 
