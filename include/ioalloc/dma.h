@@ -48,8 +48,8 @@ IOA_API uint64_t ioa_dma_buffer_size(const ioa_dma_buf_t *b);
 IOA_API int ioa_dma_set_buffer_size(ioa_dma_buf_t *b, uint64_t size);
 
 /* Make CPU writes to [off, off + len) visible to the device before it is
- * started (a store fence on x86), and device writes visible to the CPU after
- * completion (a full fence). -EINVAL if the range leaves the buffer. Any
+ * started (sfence on x86: also drains non-temporal and write-combining
+ * stores), and device writes visible to the CPU after completion (mfence). -EINVAL if the range leaves the buffer. Any
  * thread, real-time safe. */
 IOA_API int ioa_dma_sync_for_device(ioa_dma_buf_t *b, uint64_t off, uint64_t len);
 IOA_API int ioa_dma_sync_for_cpu(ioa_dma_buf_t *b, uint64_t off, uint64_t len);
@@ -64,8 +64,9 @@ IOA_API int ioa_dma_channel_create(ioa_domain_t *d, const struct ioa_constraint 
 IOA_API int ioa_dma_channel_destroy(ioa_dma_channel_t *ch);
 
 /* Allocate the channel's buffer under the channel's constraint narrowed by
- * extra (NULL: none). -EBUSY if it already has one (free it first); -EINVAL
- * above the channel's maximum size; else ioa_dma_alloc's errors. */
+ * extra (NULL: none). -EBUSY if it already has one, whatever the size (free
+ * it first); -EINVAL above the channel's maximum size or when extra cannot
+ * meet the channel's constraint; else ioa_dma_alloc's errors. */
 IOA_API int ioa_dma_channel_alloc(ioa_dma_channel_t *ch, uint64_t size,
 				  const struct ioa_constraint *extra);
 

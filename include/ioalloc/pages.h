@@ -37,15 +37,17 @@ struct ioa_run {
 /* Allocate bytes (rounded up to whole pages) of pages whose every byte lies
  * in c's window [min_addr, max_addr] (inclusive; NULL: anywhere), charged to
  * acct (NULL: the domain's root). With CONTIGUOUS the pages form one run that
- * also honours c's align and boundary. With CHUNKED, chunk_size (a power of
- * two, a multiple of the page size, dividing the rounded size) sets the run
- * granule; otherwise chunk_size must be 0. With PARTIAL_OK the list may hold
- * fewer bytes than asked (check ioa_pages_bytes); without it, all or nothing.
+ * also honours c's align and boundary; otherwise runs are aligned to the page
+ * (or chunk) and each run honours c's boundary. With CHUNKED, chunk_size (a
+ * power of two, a multiple of the page size; bytes a multiple of it) sets the
+ * run granule; otherwise chunk_size must be 0. With PARTIAL_OK the list may
+ * hold fewer bytes than asked, even when the window is smaller than bytes
+ * (check ioa_pages_bytes); without it, all or nothing.
  * May block and call the kernel.
  * 0; -EINVAL (bytes 0, unknown flags, malformed c, a window smaller than one
  * page or outside the domain, bad chunk_size, bad combination); -ENOMEM (not
  * a single page, or not all without PARTIAL_OK); -EDQUOT (the account refused
- * before anything was allocated). Nothing is allocated or charged on error. */
+ * even the smallest request). Nothing is allocated or charged on error. */
 IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_constraint *c,
 			    ioa_account_t *acct, unsigned flags, uint64_t chunk_size,
 			    ioa_pages_t **out);
@@ -88,8 +90,9 @@ IOA_API int ioa_pages_map_ring(ioa_pages_t *pl, void **va);
 IOA_API int ioa_pages_unmap(ioa_pages_t *pl, void *va);
 
 /* The list as iovecs for preadv/pwritev/io_uring: one entry per run through
- * the domain's linear map (or one entry for the whole mapping when mapped).
- * Same counting convention as ioa_pages_sg. */
+ * the domain's linear map (or one entry for the whole mapping when mapped; for
+ * a ring, its first copy). Same counting convention as ioa_pages_sg: *n is
+ * the number needed, the first max are filled, -ENOSPC if they do not fit. */
 IOA_API int ioa_pages_iovec(const ioa_pages_t *pl, struct iovec *iov, size_t max, size_t *n);
 
 IOA_END_DECLS

@@ -115,7 +115,11 @@ IOA_API int ioa_dma_sync_for_device(ioa_dma_buf_t *b, uint64_t off, uint64_t len
 {
 	if (!range_ok(b, off, len))
 		return -EINVAL;
-	atomic_thread_fence(memory_order_release); /* x86: stores already ordered */
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_sfence(); /* drains non-temporal and write-combining stores too */
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
 	return 0;
 }
 
@@ -123,7 +127,11 @@ IOA_API int ioa_dma_sync_for_cpu(ioa_dma_buf_t *b, uint64_t off, uint64_t len)
 {
 	if (!range_ok(b, off, len))
 		return -EINVAL;
-	atomic_thread_fence(memory_order_seq_cst); /* an mfence on x86 */
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_mfence(); /* no load passes it: device data is read after */
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
 	return 0;
 }
 
@@ -168,10 +176,12 @@ IOA_API int ioa_dma_channel_alloc(ioa_dma_channel_t *ch, uint64_t size,
 {
 	struct ioa_constraint c;
 
-	if (!ch || !size || size > ch->max_size)
+	if (!ch || !size)
 		return -EINVAL;
 	if (ch->buf)
-		return -EBUSY;
+		return -EBUSY; /* once per channel unless freed, whatever the size */
+	if (size > ch->max_size)
+		return -EINVAL;
 	if (extra && ioa_constraint_intersect(&ch->c, extra, &c))
 		return -EINVAL;
 	return ioa_dma_alloc(ch->d, size, extra ? &c : &ch->c, ch->acct, 0, &ch->buf);

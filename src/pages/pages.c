@@ -58,13 +58,17 @@ static int add_run(ioa_pages_t *pl, uint64_t bus, uint64_t len)
 	return 0;
 }
 
-static void release_runs(ioa_pages_t *pl)
+static int release_runs(ioa_pages_t *pl)
 {
+	int r = 0;
+
 	for (size_t i = 0; i < pl->nruns; i++)
-		ioa__domain_free(pl->d, pl->runs[i].bus, pl->runs[i].len, pl->acct, IOA_KIND_PAGES,
-				 "ioa_pages_free");
+		if (ioa__domain_free(pl->d, pl->runs[i].bus, pl->runs[i].len, pl->acct,
+				     IOA_KIND_PAGES, "ioa_pages_free"))
+			r = -EINVAL;
 	pl->nruns = 0;
 	pl->npages = 0;
+	return r;
 }
 
 /* The constraint each run is allocated under, and the request's validity. */
@@ -92,8 +96,12 @@ static int fill(ioa_pages_t *pl, uint64_t bytes, const struct ioa_constraint *rc
 	uint64_t left = bytes, want = bytes, bus;
 	int r = 0, last_err = -ENOMEM;
 
+	uint64_t window = ((rc->max_addr - rc->min_addr) + 1) & ~(granule - 1); /* >= granule */
+
 	if (rc->boundary && want > rc->boundary && !(flags & IOA_PAGES_F_CONTIGUOUS))
 		want = rc->boundary;
+	if (window && want > window) /* a partial request in a small window */
+		want = window;
 	while (left) {
 		r = ioa__domain_alloc(pl->d, want, rc, pl->acct, IOA_KIND_PAGES, &bus);
 		if (r == 0) {
@@ -198,15 +206,17 @@ IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_co
 
 IOA_API int ioa_pages_free(ioa_pages_t *pl)
 {
+	int r;
+
 	if (!pl)
 		return 0;
 	if (pl->map_base)
 		ioa_plat_release(pl->map_base, pl->map_len);
-	release_runs(pl);
+	r = release_runs(pl);
 	free(pl->frames);
 	free(pl->runs);
 	free(pl);
-	return 0;
+	return r;
 }
 
 IOA_API size_t ioa_pages_count(const ioa_pages_t *pl)
@@ -392,14 +402,12 @@ IOA_API int ioa_pages_iovec(const ioa_pages_t *pl, struct iovec *iov, size_t max
 	}
 	nr = merged_runs(pl, NULL, 0);
 	*n = nr;
-	if (nr > max || (!iov && nr))
-		return -ENOSPC;
 	runs = malloc((nr ? nr : 1) * sizeof(*runs));
 	if (!runs)
 		return -ENOMEM;
 	merged_runs(pl, runs, nr);
-	for (size_t i = 0; i < nr; i++)
+	for (size_t i = 0; iov && i < nr && i < max; i++)
 		iov[i] = (struct iovec){ioa_domain_virt(pl->d, runs[i].bus), runs[i].len};
 	free(runs);
-	return 0;
+	return nr <= max && (iov || !nr) ? 0 : -ENOSPC;
 }

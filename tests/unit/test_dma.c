@@ -132,6 +132,7 @@ static void channel_state_rules(void **state)
 	assert_true(ioa_dma_bus(b) + 48 * KiB - 1 < 16 * MiB);       /* the channel's limit */
 	assert_true(ioa_constraint_fits(&extra, ioa_dma_bus(b), 48 * KiB));
 	assert_int_equal(ioa_dma_channel_alloc(ch, 4096, NULL), -EBUSY); /* one at a time */
+	assert_int_equal(ioa_dma_channel_alloc(ch, 1 * MiB, NULL), -EBUSY); /* even oversized */
 	assert_true(ioa_dma_channel_buffer(ch) == b);
 	assert_int_equal(ioa_dma_channel_free(ch), 0);
 	assert_int_equal(ioa_dma_channel_alloc(ch, 4096, NULL), 0);   /* again after a free */

@@ -126,6 +126,14 @@ static void a_nearly_full_window_gives_what_it_has(void **state)
 			 -ENOMEM);                               /* not a single page */
 	assert_int_equal(ioa_pages_free(pl), 0);
 	assert_int_equal(ioa_pages_free(hog), 0);
+	/* A window smaller than the request: PARTIAL_OK gives what the window holds. */
+	isa.min_addr = 2 * MiB;
+	isa.max_addr = 2 * MiB + 64 * KiB - 1;
+	assert_int_equal(ioa_pages_alloc(d, 128 * KiB, &isa, NULL, 0, 0, &pl), -EINVAL);
+	assert_int_equal(ioa_pages_alloc(d, 128 * KiB, &isa, NULL, IOA_PAGES_F_PARTIAL_OK, 0, &pl), 0);
+	assert_int_equal(ioa_pages_bytes(pl), 64 * KiB);
+	check_frames(pl, isa.max_addr);
+	assert_int_equal(ioa_pages_free(pl), 0);
 	assert_int_equal(ioa_domain_destroy(d), 0);
 }
 
@@ -330,6 +338,10 @@ static void o_direct_reads_into_a_mapped_list(void **state)
 	assert_int_equal(ioa_pages_map(pl, (void **)&va), 0);
 	assert_memory_equal(va, src, size);
 	memset(va, 0, size);
+	/* Too few entries: -ENOSPC with the count needed. */
+	size_t need;
+	assert_int_equal(ioa_pages_iovec(pl, NULL, 0, &need), need ? -ENOSPC : 0);
+	assert_int_equal(need, n);
 	/* Mapped: one iovec for the whole mapping. */
 	assert_int_equal(ioa_pages_iovec(pl, iov, 64, &n), 0);
 	assert_int_equal(n, 1);
