@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The benchmark harness: options, pinning, per-operation timing, statistics
+ * and the report (a human-readable table or one JSON document).
+ *
+ * A benchmark creates a run with bench_begin(), opens a table per group of
+ * comparable results (bench_table), measures cells with bench_measure() - one
+ * timed sample per call of an operation, every result checked by the
+ * operation's own check function - adds notes, metrics and targets, and ends
+ * with bench_end(), which prints everything and returns the exit status.
+ *
+ * Every figure printed is one the program measured in this run; ratios are
+ * computed from cells of the same run (peer / baseline: > 1 means the
+ * baseline is faster).
+ */
+#ifndef IOALLOC_BENCH_HARNESS_H
+#define IOALLOC_BENCH_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct bench_opts {
+	bool json;             /* --json: one JSON document on stdout instead of tables */
+	const char *json_file; /* --json-file PATH: also write the JSON document there */
+	bool quick;            /* --quick: fewer samples, the whole run in a few seconds */
+	bool selftest;         /* --selftest: a few hundred checked operations per cell */
+	bool detail;           /* --detail: also list p99.9, max, mean per cell */
+	int cpu;               /* --cpu N: the CPU to pin to; -1 = the last allowed one */
+};
+
+/* Parse the common options; unknown ones are a usage error. Returns 0, 1 if
+ * the caller should exit 0 (--help printed), or -1 (usage printed, exit 2). */
+int bench_parse_args(int argc, char **argv, const char *name, struct bench_opts *o);
+
+/* How many samples a cell takes: up to max_ops, stopping early once budget_ns
+ * of wall time has passed (slow peers), but never fewer than min_ops. */
+struct bench_budget {
+	size_t min_ops, max_ops;
+	uint64_t budget_ns;
+};
+
+/* One operation under test. prep (optional, untimed) readies the next call,
+ * run is timed, check (optional, untimed) verifies what run produced: each
+ * returns 0, or non-zero with a reason written to the op's why buffer. */
+struct bench_op {
+	int (*prep)(void *arg);
+	int (*run)(void *arg);
+	int (*check)(void *arg);
+	void *arg;
+	char *why;             /* caller's buffer for a failure's reason */
+	size_t why_len;
+};
+
+struct bench_stats {
+	size_t ops;
+	double p50, p99, p999, max, mean; /* ns, timer overhead subtracted */
+};
+
+struct bench;
+
+/* Start a run: pin to the chosen CPU, read the machine's description, and
+ * calibrate the timer's overhead. NULL on out-of-memory or a failed pin. */
+struct bench *bench_begin(const char *name, const struct bench_opts *o);
+
+/* Pin the calling thread again (a library such as DPDK's EAL may have moved
+ * it). 0 or -errno. */
+int bench_pin(struct bench *b);
+
+/* The CPU the run is pinned to. */
+int bench_cpu(const struct bench *b);
+
+/* Start a table: results added after it belong to it. baseline (may be NULL)
+ * is the implementation the ratios divide by. */
+void bench_table(struct bench *b, const char *group, const char *title, const char *baseline);
+
+/* Take samples of op into a cell (case_name, impl) after warm-up calls; a
+ * failed run or check stops the cell and marks the run failed. 0 or -1. */
+int bench_measure(struct bench *b, const char *case_name, const char *impl,
+		  const struct bench_op *op, const struct bench_budget *bud);
+
+/* Like bench_measure, but each timed sample covers batch calls of run and is
+ * recorded as the time per call (for operations faster than the clock). */
+int bench_measure_batch(struct bench *b, const char *case_name, const char *impl,
+			const struct bench_op *op, size_t batch, const struct bench_budget *bud);
+
+/* A cell that could not be measured (e.g. "unavailable: EAL init failed"). */
+void bench_skip(struct bench *b, const char *case_name, const char *impl, const char *why);
+
+/* The statistics of a measured cell, or NULL. */
+const struct bench_stats *bench_get(const struct bench *b, const char *case_name,
+				    const char *impl);
+
+/* A line printed under the tables and kept in the JSON "notes". */
+void bench_note(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A measured quantity that is not a latency (bytes of metadata, ...). */
+void bench_metric(struct bench *b, const char *name, double value, const char *unit);
+
+/* A target: PASS if measured <= limit, else MISS. reference = true makes it a
+ * published reference to compare with (verdict REF), not a pass/fail goal. */
+void bench_target(struct bench *b, const char *what, double measured_ns, double limit_ns,
+		  bool reference);
+
+/* Mark the run failed (a violation or error found outside bench_measure). */
+void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the report (tables or JSON), free the run; the exit status: 0, or 1
+ * if anything failed. */
+int bench_end(struct bench *b);
+
+/* Monotonic nanoseconds. */
+static inline uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A small deterministic generator (xorshift64*) for fixed-seed workloads. */
+static inline uint64_t bench_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+#endif
