@@ -57,6 +57,14 @@ IOA_API int ioa_account_set_limit(ioa_account_t *a, uint64_t limit);
 /* Snapshot of a's counters; st->size must be set. Any thread. */
 IOA_API int ioa_account_stats(const ioa_account_t *a, struct ioa_account_stats *st);
 
+/* Call fn for a and every account below it, depth first (a at depth 0),
+ * until fn returns non-zero, which is returned; 0 after a full walk, -EINVAL
+ * for NULL. Holds the tree's lock: fn must not create or destroy accounts.
+ * May block (not for real-time threads). */
+IOA_API int ioa_account_walk(ioa_account_t *a,
+			     int (*fn)(void *arg, const ioa_account_t *a, unsigned depth),
+			     void *arg);
+
 /* The parent account, or NULL for a root. */
 IOA_API ioa_account_t *ioa_account_parent(const ioa_account_t *a);
 

@@ -4,6 +4,14 @@
 #define IOALLOC_IOALLOC_H
 
 #include <ioalloc/api.h>
+#include <ioalloc/account.h>
+#include <ioalloc/constraint.h>
+#include <ioalloc/debug.h>
+#include <ioalloc/dio.h>
+#include <ioalloc/dma.h>
+#include <ioalloc/domain.h>
+#include <ioalloc/pages.h>
+#include <ioalloc/vmem.h>
 
 #define IOALLOC_VERSION_MAJOR 0
 #define IOALLOC_VERSION_MINOR 1

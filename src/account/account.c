@@ -13,6 +13,10 @@
  *
  * Lifetime: the caller must not destroy an account while another thread
  * charges it (destroy refuses while usage or children are non-zero).
+ *
+ * The tree's shape (child and sibling links) changes only at create and
+ * destroy, under one process-wide mutex that ioa_account_walk also takes;
+ * charging never touches it.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <ioalloc/account.h>
 
 #include "debug/debug.h"
@@ -34,8 +39,11 @@ struct ioa_account {
 	_Alignas(64) _Atomic uint64_t limit;
 	_Atomic unsigned children;
 	struct ioa_account *parent;
+	struct ioa_account *first_child, *next_sibling; /* under tree_lock */
 	char name[32];
 };
+
+static pthread_mutex_t tree_lock = PTHREAD_MUTEX_INITIALIZER;
 
 IOA_API int ioa_account_create(ioa_account_t *parent, const char *name, uint64_t limit,
 			       ioa_account_t **out)
@@ -51,10 +59,25 @@ IOA_API int ioa_account_create(ioa_account_t *parent, const char *name, uint64_t
 	atomic_init(&a->limit, limit);
 	a->parent = parent;
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "account");
-	if (parent)
+	if (parent) {
+		pthread_mutex_lock(&tree_lock);
+		a->next_sibling = parent->first_child;
+		parent->first_child = a;
 		atomic_fetch_add(&parent->children, 1);
+		pthread_mutex_unlock(&tree_lock);
+	}
 	*out = a;
 	return 0;
+}
+
+static void unlink_child(ioa_account_t *a)
+{
+	ioa_account_t **pp = &a->parent->first_child;
+
+	while (*pp && *pp != a)
+		pp = &(*pp)->next_sibling;
+	if (*pp)
+		*pp = a->next_sibling;
 }
 
 IOA_API int ioa_account_destroy(ioa_account_t *a)
@@ -63,10 +86,38 @@ IOA_API int ioa_account_destroy(ioa_account_t *a)
 		return 0;
 	if (atomic_load(&a->usage) || atomic_load(&a->children))
 		return -EBUSY;
-	if (a->parent)
+	if (a->parent) {
+		pthread_mutex_lock(&tree_lock);
+		unlink_child(a);
 		atomic_fetch_sub(&a->parent->children, 1);
+		pthread_mutex_unlock(&tree_lock);
+	}
 	free(a);
 	return 0;
+}
+
+static int walk(ioa_account_t *a, unsigned depth,
+		int (*fn)(void *arg, const ioa_account_t *a, unsigned depth), void *arg)
+{
+	int r = fn(arg, a, depth);
+
+	for (ioa_account_t *c = a->first_child; c && !r; c = c->next_sibling)
+		r = walk(c, depth + 1, fn, arg);
+	return r;
+}
+
+IOA_API int ioa_account_walk(ioa_account_t *a,
+			     int (*fn)(void *arg, const ioa_account_t *a, unsigned depth),
+			     void *arg)
+{
+	int r;
+
+	if (!a || !fn)
+		return -EINVAL;
+	pthread_mutex_lock(&tree_lock);
+	r = walk(a, 0, fn, arg);
+	pthread_mutex_unlock(&tree_lock);
+	return r;
 }
 
 static void raise_peak(ioa_account_t *a, uint64_t u)

@@ -70,7 +70,7 @@ static bool parse_bool(const char *s, const char *end, bool *out)
 
 struct parse {
 	struct ioa_domain_config *cfg;
-	bool have_size, have_ranges, have_base;
+	bool have_size, have_ranges, have_base, have_pagesize;
 	uint64_t base;
 };
 
@@ -95,6 +95,7 @@ static bool key_pagesize(struct parse *p, const char *v, const char *end)
 
 	if (!parse_size(v, end, &s) || (s != IOA_PAGE_4K && s != IOA_PAGE_2M && s != IOA_PAGE_1G))
 		return false;
+	p->have_pagesize = true;
 	p->cfg->page_size = s;
 	return true;
 }
@@ -221,7 +222,7 @@ IOA_API int ioa_domain_config_parse(struct ioa_domain_config *cfg, const char *s
 				    size_t errlen)
 {
 	struct ioa_domain_config c;
-	struct parse p = {&c, false, false, false, IOA_DOMAIN_DEFAULT_BASE};
+	struct parse p = {&c, false, false, false, false, IOA_DOMAIN_DEFAULT_BASE};
 	int r;
 
 	if (!cfg || !spec || cfg->size != sizeof(*cfg))
@@ -235,6 +236,12 @@ IOA_API int ioa_domain_config_parse(struct ioa_domain_config *cfg, const char *s
 		if (end > s && (r = apply_pair(&p, s, end, err, errlen)))
 			return r;
 		s = *end ? end + 1 : end;
+	}
+	/* phys prefers hugetlb pages (physically stable, 2 MiB contiguous) and falls
+	 * back to base pages, unless a page size was asked for. */
+	if (c.backend == IOA_BACKEND_PHYS && !p.have_pagesize && c.page_size == IOA_PAGE_4K) {
+		c.page_size = IOA_PAGE_2M;
+		c.flags |= IOA_DOMAIN_F_HUGE_FALLBACK;
 	}
 	if (p.have_ranges && p.have_base)
 		return fail(err, errlen, "key 'base': give either base (with size) or ranges");

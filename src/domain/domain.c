@@ -456,6 +456,20 @@ static const char *human(uint64_t v, char *buf, size_t n)
 	return buf;
 }
 
+/* One line of the account tree, indented by depth. */
+static int print_account(void *arg, const ioa_account_t *acct, unsigned depth)
+{
+	struct ioa_account_stats st = {.size = sizeof(st)};
+	char u[32], p[32], l[32];
+
+	ioa_account_stats(acct, &st);
+	fprintf(arg, "    %*s'%s': usage %s, peak %s, limit %s, refused %llu\n", (int)depth * 2, "",
+		st.name, human(st.usage, u, sizeof(u)), human(st.peak, p, sizeof(p)),
+		st.limit == IOA_ACCOUNT_UNLIMITED ? "none" : human(st.limit, l, sizeof(l)),
+		(unsigned long long)st.failures);
+	return 0;
+}
+
 IOA_API int ioa_domain_print_stats(ioa_domain_t *d, FILE *f)
 {
 	struct ioa_domain_stats st = {.size = sizeof(st)};
@@ -480,10 +494,8 @@ IOA_API int ioa_domain_print_stats(ioa_domain_t *d, FILE *f)
 			human(st.vmem.zones[i].span_bytes, b, sizeof(b)),
 			human(st.vmem.zones[i].free_bytes, c, sizeof(c)),
 			human(st.vmem.zones[i].largest_free, e, sizeof(e)));
-	fprintf(f, "  account '%s': usage %s, peak %s, refused %llu\n", st.root.name,
-		human(st.root.usage, a, sizeof(a)), human(st.root.peak, b, sizeof(b)),
-		(unsigned long long)st.root.failures);
-	return 0;
+	fprintf(f, "  accounts:\n");
+	return ioa_account_walk(d->root, print_account, f);
 }
 
 /* ---- the default domain --------------------------------------------------------------- */

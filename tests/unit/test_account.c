@@ -52,6 +52,50 @@ static void limits_apply_up_the_chain(void **state)
 	assert_int_equal(ioa_account_destroy(root), 0);
 }
 
+struct seen_tree {
+	char line[256];
+	size_t n;
+};
+
+static int note(void *arg, const ioa_account_t *a, unsigned depth)
+{
+	struct seen_tree *t = arg;
+	struct ioa_account_stats st = {.size = sizeof(st)};
+
+	ioa_account_stats(a, &st);
+	t->n += (size_t)snprintf(t->line + t->n, sizeof(t->line) - t->n, "%u:%s ", depth, st.name);
+	return strcmp(st.name, "stop") == 0 ? 42 : 0;
+}
+
+static void the_tree_can_be_walked(void **state)
+{
+	ioa_account_t *root, *a, *b, *a1;
+	struct seen_tree t = {"", 0};
+
+	(void)state;
+	assert_int_equal(ioa_account_create(NULL, "root", 100, &root), 0);
+	assert_int_equal(ioa_account_create(root, "a", 100, &a), 0);
+	assert_int_equal(ioa_account_create(root, "b", 100, &b), 0);
+	assert_int_equal(ioa_account_create(a, "a1", 100, &a1), 0);
+	assert_int_equal(ioa_account_walk(root, note, &t), 0);
+	assert_string_equal(t.line, "0:root 1:b 1:a 2:a1 "); /* depth first, newest first */
+	assert_int_equal(ioa_account_destroy(b), 0);
+	t.n = 0;
+	ioa_account_walk(root, note, &t);
+	assert_string_equal(t.line, "0:root 1:a 2:a1 ");
+	ioa_account_t *stop;
+	assert_int_equal(ioa_account_create(a, "stop", 1, &stop), 0);
+	t.n = 0;
+	assert_int_equal(ioa_account_walk(root, note, &t), 42); /* fn's value ends the walk */
+	assert_string_equal(t.line, "0:root 1:a 2:stop ");
+	assert_int_equal(ioa_account_walk(NULL, note, &t), -EINVAL);
+	assert_int_equal(ioa_account_walk(root, NULL, NULL), -EINVAL);
+	ioa_account_destroy(stop);
+	ioa_account_destroy(a1);
+	ioa_account_destroy(a);
+	assert_int_equal(ioa_account_destroy(root), 0);
+}
+
 static void busy_accounts_are_not_destroyed(void **state)
 {
 	ioa_account_t *a;
@@ -165,6 +209,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(limits_apply_up_the_chain),
+		cmocka_unit_test(the_tree_can_be_walked),
 		cmocka_unit_test(busy_accounts_are_not_destroyed),
 		cmocka_unit_test(underflow_is_reported_and_changes_nothing),
 		cmocka_unit_test(two_threads_charge_concurrently),

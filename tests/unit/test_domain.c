@@ -233,6 +233,14 @@ static void config_parser_names_the_bad_key(void **state)
 	assert_false(cfg.flags & IOA_DOMAIN_F_LOCK);
 	assert_true(cfg.flags & IOA_DOMAIN_F_DEBUG);
 	ioa_domain_config_init(&cfg);
+	assert_int_equal(ioa_domain_config_parse(&cfg, "backend=phys", err, sizeof(err)), 0);
+	assert_int_equal(cfg.page_size, 2 * MiB); /* phys prefers hugetlb pages... */
+	assert_true(cfg.flags & IOA_DOMAIN_F_HUGE_FALLBACK); /* ...and falls back */
+	ioa_domain_config_init(&cfg);
+	assert_int_equal(ioa_domain_config_parse(&cfg, "backend=phys,pagesize=4K", err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg.page_size, 4096);
+	ioa_domain_config_init(&cfg);
 	assert_int_equal(ioa_domain_config_parse(&cfg, layout, err, sizeof(err)), 0);
 	assert_int_equal(cfg.nranges, 3);
 	assert_int_equal(cfg.ranges[2].base, 0x100000000ull);
@@ -309,9 +317,16 @@ static void the_arena_grows_on_demand_and_stats_say_so(void **state)
 	assert_int_equal(st.vmem.free_segs, 1);                    /* coalesced again */
 	assert_int_equal(st.root.usage, 0);
 	assert_int_equal(st.root.peak, 20 * MiB);
-	FILE *devnull = fopen("/dev/null", "w");
-	assert_int_equal(ioa_domain_print_stats(d, devnull), 0);
-	fclose(devnull);
+	ioa_account_t *client;
+	char text[4096] = "";
+	FILE *mem = fmemopen(text, sizeof(text) - 1, "w");
+
+	assert_int_equal(ioa_account_create(ioa_domain_account(d), "client9", 1 * MiB, &client), 0);
+	assert_int_equal(ioa_domain_print_stats(d, mem), 0);
+	fclose(mem);
+	assert_non_null(strstr(text, "  'client9': usage 0 B")); /* the account tree */
+	assert_non_null(strstr(text, "limit 1.0 MiB"));
+	assert_int_equal(ioa_account_destroy(client), 0);
 	assert_int_equal(ioa_domain_destroy(d), 0);
 }
 
