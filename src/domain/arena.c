@@ -133,9 +133,9 @@ static int open_memfd(ioa_domain_t *d)
 	if (r != -ENOMEM)
 		return r;
 	if (!(d->cfg.flags & IOA_DOMAIN_F_HUGE_FALLBACK)) {
-		ioa_plat_warn("domain '%s': no free %llu KiB hugepages (%ld free); reserve them as "
-			      "root (echo 64 > /sys/kernel/mm/hugepages/hugepages-%llukB/"
-			      "nr_hugepages) or allow hugefallback=1",
+		ioa_plat_warn("domain '%s': could not map a %llu KiB hugepage (%ld free in the "
+			      "pool); reserve more as root (echo 64 > /sys/kernel/mm/hugepages/"
+			      "hugepages-%llukB/nr_hugepages) or allow hugefallback=1",
 			      d->name, (unsigned long long)(d->page >> 10),
 			      ioa_plat_hugepages_free(d->page), (unsigned long long)(d->page >> 10));
 		return -ENOMEM;
