@@ -18,6 +18,12 @@
 
 #include "platform/platform.h"
 
+#ifdef IOA_HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 static int count_fds(void)
 {
 	DIR *dir = opendir("/proc/self/fd");
@@ -29,12 +35,17 @@ static int count_fds(void)
 	return n;
 }
 
+/* Mappings of this process. Under Valgrind the tool's own mappings come and
+ * go in the same list, so the count is not ours: -1 (not compared) there. */
 static int count_maps(void)
 {
 	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
+	FILE *f;
 	int n = 0;
 
+	if (RUNNING_ON_VALGRIND)
+		return -1;
+	f = fopen("/proc/self/maps", "r");
 	while (fgets(line, sizeof(line), f))
 		n++;
 	fclose(f);
