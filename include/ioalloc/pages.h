@@ -26,7 +26,8 @@ typedef struct ioa_pages ioa_pages_t;
 #define IOA_PAGES_F_PARTIAL_OK (1u << 1) /* fewer pages than asked are fine (not none) */
 #define IOA_PAGES_F_NO_ZERO (1u << 2)    /* skip zeroing (the default zeroes) */
 #define IOA_PAGES_F_CHUNKED (1u << 3)    /* runs are whole chunks of chunk_size, aligned to it */
-#define IOA_PAGES_F_VALID 0xfu
+#define IOA_PAGES_F_LAZY_MAP (1u << 4)   /* map without populating: fast, faults on first touch */
+#define IOA_PAGES_F_VALID 0x1fu
 
 /* A run of contiguous bus addresses. */
 struct ioa_run {
@@ -76,9 +77,12 @@ IOA_API size_t ioa_pages_runs(const ioa_pages_t *pl, struct ioa_run *runs, size_
 IOA_API int ioa_pages_sg(const ioa_pages_t *pl, uint64_t max_seg, uint64_t boundary,
 			 struct ioa_run *sg, size_t max, size_t *n);
 
-/* Map the pages into one new contiguous virtual range: *va. One mapping per
- * list: -EBUSY if already mapped. May block; calls the kernel. -ENOMEM when
- * the address space or mapping count runs out. */
+/* Map the pages into one new contiguous virtual range: *va. The page tables
+ * are populated, so touching the mapping never faults (unless the list was
+ * allocated with IOA_PAGES_F_LAZY_MAP: then mapping is a few microseconds and
+ * each page faults once on first touch). One mapping per list: -EBUSY if
+ * already mapped. May block; calls the kernel. -ENOMEM when the address
+ * space or mapping count runs out. */
 IOA_API int ioa_pages_map(ioa_pages_t *pl, void **va);
 
 /* Map the pages twice back to back: byte i and byte i + bytes are the same

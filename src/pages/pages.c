@@ -11,8 +11,10 @@
  * if the caller allows it). Nothing is kept on failure.
  *
  * Mapping reserves one new range (twice the size for a ring) and maps each
- * run's memfd extent into it with MAP_FIXED, populating the page tables so
- * the mapping never faults; the pages stay in the linear map as well. One mapping at a time per list. In debug mode
+ * run's memfd extent into it with MAP_FIXED, populating the page tables (a
+ * read populate: the pages exist, and shared writable PTEs come out
+ * writable) so the mapping never faults - unless LAZY_MAP trades that for a
+ * map of a few microseconds. The pages stay in the linear map as well. One mapping at a time per list. In debug mode
  * the reservation keeps an inaccessible guard page on each side.
  *
  * Locking: a list is not thread-safe (callers serialize, as with an MDL);
@@ -35,6 +37,7 @@ struct ioa_pages {
 	uint8_t *map_base;        /* reservation, guards included; NULL: unmapped */
 	size_t map_len;
 	uint8_t *map_va;          /* what the caller got */
+	bool lazy;                /* IOA_PAGES_F_LAZY_MAP: mappings are not populated */
 };
 
 static bool is_pow2(uint64_t x)
@@ -187,6 +190,7 @@ IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_co
 	pl->d = d;
 	pl->acct = acct;
 	pl->page = ioa_domain_page_size(d);
+	pl->lazy = flags & IOA_PAGES_F_LAZY_MAP;
 	r = fill(pl, bytes, &rc, flags, granule);
 	if (r && pl->npages && (flags & IOA_PAGES_F_PARTIAL_OK))
 		r = 0;
@@ -327,8 +331,8 @@ static int map_copy(ioa_pages_t *pl, uint8_t *va)
 				return r;
 			ext = ext < left ? ext : left;
 			r = ioa_plat_map(va, ext, fd, off);
-			if (!r) /* set up every PTE now: no faults on a real-time path later */
-				r = ioa_plat_prefault(va, ext, pl->page);
+			if (!r && !pl->lazy) /* every PTE now: no faults on a real-time path */
+				r = ioa_plat_populate_shared(va, ext, pl->page);
 			if (r)
 				return r;
 			va += ext;

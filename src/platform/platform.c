@@ -24,6 +24,9 @@
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
 #endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -266,6 +269,13 @@ int ioa_plat_prefault(void *addr, size_t len, size_t page_size)
 	for (size_t off = 0; off < len; off += page_size)
 		p[off] = p[off];
 	return 0;
+}
+
+int ioa_plat_populate_shared(void *addr, size_t len, size_t page_size)
+{
+	if (madvise(addr, len, MADV_POPULATE_READ) == 0)
+		return 0;
+	return errno == EINVAL ? ioa_plat_prefault(addr, len, page_size) : -errno;
 }
 
 /* ---- physical addresses ---------------------------------------------- */

@@ -75,6 +75,12 @@ void ioa_plat_unlock(void *addr, size_t len);
  * hugetlb mapping whose pages run out fails with -ENOMEM, not SIGBUS. */
 int ioa_plat_prefault(void *addr, size_t len, size_t page_size);
 
+/* Set up the page tables of a shared mapping of pages that already exist in
+ * their memfd (MADV_POPULATE_READ: about 3x cheaper than a write populate on
+ * shmem, and the PTEs of a shared writable shmem/hugetlb mapping come out
+ * writable, so later writes do not fault). Falls back to ioa_plat_prefault. */
+int ioa_plat_populate_shared(void *addr, size_t len, size_t page_size);
+
 /* Physical address of each of n pages of page_size starting at va (which
  * must be resident). 0 in phys[i] means "not available" (no CAP_SYS_ADMIN:
  * the kernel reads PFNs as 0). -errno if pagemap cannot be read at all. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <ioalloc/pages.h>
 
@@ -226,6 +227,52 @@ static void mapping_rules(void **state)
 	assert_int_equal(ioa_domain_destroy(d), 0);
 }
 
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* One byte per page, uninstrumented: sanitizer shadow memory would fault
+ * on its own and be counted. */
+__attribute__((no_sanitize_address, no_sanitize_thread, noinline))
+static void touch_pages(volatile uint8_t *va, uint64_t bytes)
+{
+	for (uint64_t off = 0; off < bytes; off += 4096)
+		va[off] = (uint8_t)off;
+}
+
+/* Write every page of a fresh mapping; the faults that took. */
+static long faults_writing(ioa_pages_t *pl)
+{
+	uint8_t *va;
+	long before;
+
+	assert_int_equal(ioa_pages_map(pl, (void **)&va), 0);
+	before = minor_faults();
+	touch_pages(va, ioa_pages_bytes(pl));
+	before = minor_faults() - before;
+	assert_int_equal(ioa_pages_unmap(pl, va), 0);
+	return before;
+}
+
+static void a_mapping_never_faults_unless_lazy(void **state)
+{
+	ioa_domain_t *d = two_zones();
+	ioa_pages_t *pl;
+
+	(void)state;
+	assert_int_equal(ioa_pages_alloc(d, 2 * MiB, NULL, NULL, 0, 0, &pl), 0);
+	assert_int_equal(faults_writing(pl), 0);       /* populated: writable PTEs, no faults */
+	ioa_pages_free(pl);
+	assert_int_equal(ioa_pages_alloc(d, 2 * MiB, NULL, NULL, IOA_PAGES_F_LAZY_MAP, 0, &pl), 0);
+	assert_true(faults_writing(pl) > 0);           /* lazy: each page faults on first touch */
+	ioa_pages_free(pl);
+	assert_int_equal(ioa_domain_destroy(d), 0);
+}
+
 static void the_ring_never_wraps(void **state)
 {
 	ioa_domain_t *d = make("size=256K,chunk=64K", 0); /* 64 pages, all checkerboarded */
@@ -405,6 +452,7 @@ int main(void)
 		cmocka_unit_test(contiguous_lists_are_one_run_or_nothing),
 		cmocka_unit_test(chunked_lists_are_whole_aligned_chunks),
 		cmocka_unit_test(mapping_rules),
+		cmocka_unit_test(a_mapping_never_faults_unless_lazy),
 		cmocka_unit_test(the_ring_never_wraps),
 		cmocka_unit_test(sg_splitting_matches_the_model),
 		cmocka_unit_test(o_direct_reads_into_a_mapped_list),
