@@ -266,10 +266,12 @@ static double *sample_buffer(struct bench *b, size_t n)
 	return b->samples;
 }
 
-/* One sample: prep, time batch runs, check. 0, or -1 with the reason in op->why. */
+/* One sample: prep, time batch runs, check. 0, or -1 with the reason in op->why.
+ * A split operation (op->run2) times run, calls mid untimed, then times run2:
+ * *ns is the sum of the two parts. */
 static int one_sample(const struct bench_op *op, size_t batch, uint64_t *ns)
 {
-	uint64_t t0, t1;
+	uint64_t t0, t1, t2 = 0, t3 = 0;
 	int r = 0;
 
 	if (op->prep && op->prep(op->arg))
@@ -278,9 +280,20 @@ static int one_sample(const struct bench_op *op, size_t batch, uint64_t *ns)
 	for (size_t k = 0; k < batch; k++)
 		r |= op->run(op->arg);
 	t1 = bench_now_ns();
-	if (r || (op->check && op->check(op->arg)))
+	if (r)
 		return -1;
-	*ns = t1 - t0;
+	if (op->run2) {
+		if (op->mid && op->mid(op->arg))
+			return -1;
+		t2 = bench_now_ns();
+		r = op->run2(op->arg);
+		t3 = bench_now_ns();
+		if (r)
+			return -1;
+	}
+	if (op->check && op->check(op->arg))
+		return -1;
+	*ns = (t1 - t0) + (t3 - t2);
 	return 0;
 }
 
@@ -300,7 +313,7 @@ static int sample_loop(struct bench *b, const struct bench_op *op, size_t batch,
 
 		if (one_sample(op, batch, &ns))
 			return -1;
-		v = ((double)ns - b->overhead_ns) / (double)batch;
+		v = ((double)ns - b->overhead_ns * (op->run2 ? 2 : 1)) / (double)batch;
 		out[(*n)++] = v > 0 ? v : 0;
 		if (*n >= bud->min_ops && bench_now_ns() - start >= bud->budget_ns)
 			break;
@@ -398,6 +411,12 @@ int bench_measure_batch(struct bench *b, const char *case_name, const char *impl
 
 	if (op->why && op->why_len)
 		op->why[0] = '\0';
+	if (op->run2 && batch > 1) {
+		c->state = CELL_FAILED;
+		snprintf(c->why, sizeof(c->why), "a split operation (run2) cannot be batched");
+		bench_fail(b, "%s / %s: %s", case_name, impl, c->why);
+		return -1;
+	}
 	if (sample_loop(b, op, batch ? batch : 1, bud, s, &n) || n == 0) {
 		c->state = CELL_FAILED;
 		snprintf(c->why, sizeof(c->why), "%s", op->why && op->why[0] ? op->why : "failed");

@@ -43,11 +43,19 @@ struct bench_budget {
 
 /* One operation under test. prep (optional, untimed) readies the next call,
  * run is timed, check (optional, untimed) verifies what run produced: each
- * returns 0, or non-zero with a reason written to the op's why buffer. */
+ * returns 0, or non-zero with a reason written to the op's why buffer.
+ *
+ * An operation whose result must be checked while it is alive (a buffer that
+ * the operation's own free destroys) is split in two timed parts: run (e.g.
+ * allocate), then mid (optional, untimed: check the live result), then run2
+ * (e.g. free). The sample is the time of run plus the time of run2, each with
+ * the timer's overhead subtracted. run2 needs a batch of 1. */
 struct bench_op {
 	int (*prep)(void *arg);
 	int (*run)(void *arg);
 	int (*check)(void *arg);
+	int (*mid)(void *arg);
+	int (*run2)(void *arg);
 	void *arg;
 	char *why;             /* caller's buffer for a failure's reason */
 	size_t why_len;

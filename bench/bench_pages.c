@@ -1,0 +1,1109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_pages: pinned page lists and DMA buffers, ioalloc against what a
+ * user-space driver does without it, in one run.
+ *
+ * What is timed: one COMPLETE operation per sample.
+ *
+ * 1. Page lists of 1 MiB, 2 MiB and 64 MiB: pinned pages with known bus
+ *    addresses, mapped into one virtual range, then given back.
+ *      ioalloc             ioa_pages_alloc (32-bit device window) +
+ *                          ioa_pages_map + ioa_pages_unmap + ioa_pages_free,
+ *                          from a memfd domain "size=1G" (locked and
+ *                          prefaulted by default) whose arena is WARM: the same
+ *                          size is allocated and freed once before the cell,
+ *                          and every cell checks the arena did not grow. Two
+ *                          rows per size: default flags (the pages are zeroed)
+ *                          and IOA_PAGES_F_NO_ZERO.
+ *      mmap_mlock_pgmap    mmap(MAP_ANONYMOUS|MAP_PRIVATE) + mlock + one pread
+ *                          of n*8 bytes of /proc/self/pagemap + munlock +
+ *                          munmap: pinned pages with their frame numbers, what
+ *                          a driver does today. When mlock is refused
+ *                          (RLIMIT_MEMLOCK, no CAP_IPC_LOCK) the cell runs as
+ *                          mmap_nolock_pgmap: MAP_POPULATE instead of mlock,
+ *                          NOT pinned, and a note says why.
+ *      dpdk_memzone        rte_memzone_reserve_bounded(name, size,
+ *                          SOCKET_ID_ANY, 0, 4096, 0) + rte_memzone_free. A
+ *                          size the heap cannot hold is "unavailable" with
+ *                          DPDK's reason, never a number.
+ *    The peers have no "do not zero" mode (the kernel zeroes anonymous pages
+ *    as it faults them; rte_memzone_free zeroes the block), so in the
+ *    NO_ZERO rows they are simply measured a second time, side by side.
+ *
+ *    A second table times ioalloc's phases alone: ioa_pages_alloc + _free
+ *    (the list: frames, and every page in the linear map), zeroed and not, and
+ *    ioa_pages_map + _unmap (the list made and freed untimed).
+ *
+ * 2. DMA buffers of 4 KiB .. 2 MiB, aligned to 4 KiB, not crossing a 64 KiB
+ *    boundary (a boundary below the size is impossible, so 256 KiB and 2 MiB
+ *    use a boundary equal to their size, as bench_domain does):
+ *      ioalloc / ioalloc_F_ZERO   ioa_dma_alloc + ioa_dma_free, without and
+ *                                 with IOA_DMA_F_ZERO (same domain)
+ *      dpdk_memzone               rte_memzone_reserve_bounded with the same
+ *                                 align and bound + rte_memzone_free
+ *      mmap_mlock_pgmap           mmap + mlock + pagemap pread + munmap: it
+ *                                 pins and translates but guarantees no
+ *                                 contiguity (the run counts what it got).
+ *
+ * Checking: every result is checked while it is alive, outside the timed
+ * parts (the harness's split operation: run = get it, mid = check it, run2 =
+ * give it back; the sample is run + run2). ioalloc page lists: page count and
+ * size; every frame page aligned, inside the window and the domain, and equal
+ * to the runs' pages in order; runs disjoint; the mapping reads zero (default
+ * flags) and is writable at its first and last byte, and the linear map sees
+ * the same bytes through the first and last frames. DMA buffers:
+ * ioa_constraint_fits, the linear map, va writable at both ends. mmap peers:
+ * every pagemap entry present, with a non-zero PFN when the process has
+ * CAP_SYS_ADMIN (else the kernel reports 0: counted and noted), the memory
+ * zero and writable at both ends. Memzones: iova alignment, bound and
+ * length, the memory writable at both ends. Any violation or failure makes
+ * the run exit 1; --selftest runs a few checked operations per cell and
+ * asserts nothing about time.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <ioalloc/constraint.h>
+#include <ioalloc/dma.h>
+#include <ioalloc/domain.h>
+#include <ioalloc/pages.h>
+
+#ifdef IOA_BENCH_HAVE_DPDK
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_memzone.h>
+#endif
+
+#define KiB ((uint64_t)1 << 10)
+#define MiB ((uint64_t)1 << 20)
+#define GiB ((uint64_t)1 << 30)
+
+#define DOMAIN_SPEC "size=1G"
+#define PAGE (4 * KiB)           /* the domain's and the kernel's base page */
+#define DMA_ALIGN (4 * KiB)
+#define DMA_BOUNDARY (64 * KiB)
+#define LIST_WINDOW_BITS 32      /* page lists: a 32-bit device's window */
+#define BIG (8 * MiB)            /* cells above this take fewer samples */
+#define PREAD_KEEP 4096          /* pagemap pread times kept per cell */
+/* The targets (research/perf.md: mmap+mlock of 2 MiB ~ 500 us here; pagemap
+ * 25 ns per page). */
+#define TARGET_2M_NS 20000.0
+#define PAGEMAP_REF_NS_PER_PAGE 25.0
+
+#define PM_PFN_MASK ((1ull << 55) - 1)
+#define PM_PRESENT (1ull << 63)
+
+static const uint64_t list_sizes[] = {1 * MiB, 2 * MiB, 64 * MiB};
+#define NLIST (sizeof(list_sizes) / sizeof(list_sizes[0]))
+static const uint64_t dma_sizes[] = {4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 2 * MiB};
+#define NDMA (sizeof(dma_sizes) / sizeof(dma_sizes[0]))
+
+#define IMPL_IOA "ioalloc"
+#define IMPL_IOA_ZERO "ioalloc_F_ZERO"
+#define IMPL_MMAP "mmap_mlock_pgmap"
+#define IMPL_MMAP_NOLOCK "mmap_nolock_pgmap"
+#define IMPL_MZ "dpdk_memzone"
+
+struct run {
+	struct bench *b;
+	struct bench_opts o;
+	char lcores[16];            /* EAL -l argument */
+	bool dpdk;                  /* EAL is up */
+	char dpdk_why[128];         /* else why not */
+	ioa_domain_t *d;
+	int pagemap_fd;
+	bool cap_sys_admin, cap_ipc_lock;
+	unsigned long mz_seq;       /* memzone names */
+	char unlocked[200];         /* cells whose mlock was refused */
+	int unlocked_err;
+	size_t zero_pfns, pm_entries; /* pagemap entries checked, and how many read PFN 0 */
+	double pread_per_page[3];   /* per list size: the peer's pagemap pread, p50 ns per page */
+	size_t pread_samples[3];
+};
+
+/* One cell's operation, and what it holds between run and run2. */
+struct op {
+	struct run *rn;
+	uint64_t size;
+	unsigned flags;             /* ioa_pages_* or ioa_dma_* flags */
+	struct ioa_constraint c;    /* ioalloc: the constraint asked */
+	uint64_t bound;             /* memzone: boundary (0: none) */
+	bool lock, munlock;         /* mmap peer: mlock (else MAP_POPULATE); munlock before munmap */
+	bool fresh_zero;            /* the memory must read zero at first and last byte */
+	ioa_pages_t *pl;
+	void *va;
+	ioa_dma_buf_t *buf;
+	const void *mz;             /* const struct rte_memzone * */
+	uint64_t *pm;               /* pagemap entries */
+	size_t npm;
+	double pread_ns[PREAD_KEEP]; /* mmap peer: the pread alone, per sample */
+	size_t npread;
+	size_t runs_min, runs_max;  /* mmap peer: physically contiguous runs seen */
+	char name[32];              /* memzone: a unique name, made untimed */
+	char why[200];
+};
+
+static const char *size_name(uint64_t size, char *buf, size_t len)
+{
+	snprintf(buf, len, size >= MiB ? "%" PRIu64 "M" : "%" PRIu64 "K",
+		 size >= MiB ? size / MiB : size / KiB);
+	return buf;
+}
+
+static int op_err(struct op *o, const char *call, int err)
+{
+	snprintf(o->why, sizeof(o->why), "%s: %s", call, strerror(err < 0 ? -err : err));
+	return 1;
+}
+
+/* The first and last byte of [va, va + len): zero if asked, then writable. */
+static int check_ends(struct op *o, const char *what, volatile uint8_t *va, uint64_t len)
+{
+	volatile uint8_t *last = va + len - 1;
+
+	if (o->fresh_zero && (*va != 0 || *last != 0)) {
+		snprintf(o->why, sizeof(o->why), "VIOLATION: %s of %" PRIu64 " bytes does not read "
+			 "zero at its first/last byte", what, len);
+		return 1;
+	}
+	*va = 0xa5;
+	*last = 0x5a;
+	if (*va != 0xa5 || *last != 0x5a) {
+		snprintf(o->why, sizeof(o->why), "VIOLATION: %s is not writable", what);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- ioalloc page lists --------------------------------------------------------- */
+
+static int run_pages(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_alloc(o->rn->d, o->size, &o->c, NULL, o->flags, 0, &o->pl);
+
+	if (r)
+		return op_err(o, "ioa_pages_alloc", r);
+	r = ioa_pages_map(o->pl, &o->va);
+	if (r) {
+		ioa_pages_free(o->pl);
+		o->pl = NULL;
+		return op_err(o, "ioa_pages_map", r);
+	}
+	return 0;
+}
+
+static int run2_pages(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_unmap(o->pl, o->va);
+	int f = ioa_pages_free(o->pl);
+
+	o->pl = NULL;
+	if (r)
+		return op_err(o, "ioa_pages_unmap", r);
+	return f ? op_err(o, "ioa_pages_free", f) : 0;
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+	uint64_t x = ((const struct ioa_run *)a)->bus, y = ((const struct ioa_run *)b)->bus;
+
+	return (x > y) - (x < y);
+}
+
+/* The runs tile exactly the frames, in order, inside the window, disjoint. */
+static int check_runs(struct op *o, size_t n)
+{
+	size_t nr = ioa_pages_runs(o->pl, NULL, 0), k = 0;
+	struct ioa_run *runs = malloc((nr ? nr : 1) * sizeof(*runs));
+	int bad = !runs || nr == 0;
+
+	if (!bad)
+		ioa_pages_runs(o->pl, runs, nr);
+	for (size_t i = 0; !bad && i < nr; i++) {
+		for (uint64_t off = 0; !bad && off < runs[i].len; off += PAGE) {
+			uint64_t f;
+
+			bad = k >= n || ioa_pages_frame(o->pl, k++, &f) || f != runs[i].bus + off ||
+			      f % PAGE || !ioa_constraint_fits(&o->c, f, PAGE) ||
+			      !ioa_domain_virt(o->rn->d, f) ||
+			      !ioa_domain_virt(o->rn->d, f + PAGE - 1);
+		}
+	}
+	if (!bad && k != n)
+		bad = 1;
+	if (!bad)
+		qsort(runs, nr, sizeof(*runs), cmp_run);
+	for (size_t i = 1; !bad && i < nr; i++)
+		bad = runs[i - 1].bus + runs[i - 1].len > runs[i].bus;
+	free(runs);
+	if (bad)
+		snprintf(o->why, sizeof(o->why), "VIOLATION: page list of %" PRIu64 " bytes: frames "
+			 "outside the window/domain, misaligned, overlapping or not matching its "
+			 "%zu runs", o->size, nr);
+	return bad;
+}
+
+/* The list's size and frames (see check_runs). */
+static int check_list(struct op *o)
+{
+	size_t n = ioa_pages_count(o->pl);
+
+	if (n != o->size / PAGE || ioa_pages_page_size(o->pl) != PAGE ||
+	    ioa_pages_bytes(o->pl) != o->size) {
+		snprintf(o->why, sizeof(o->why), "VIOLATION: page list of %" PRIu64 " bytes holds %zu "
+			 "pages of %" PRIu64 " bytes", o->size, n, ioa_pages_page_size(o->pl));
+		return 1;
+	}
+	return check_runs(o, n);
+}
+
+/* The linear-map addresses of the list's first byte and last byte. */
+static void list_ends(struct op *o, uint8_t **first, uint8_t **last)
+{
+	uint64_t f, l;
+
+	ioa_pages_frame(o->pl, 0, &f);
+	ioa_pages_frame(o->pl, ioa_pages_count(o->pl) - 1, &l);
+	*first = ioa_domain_virt(o->rn->d, f);
+	*last = (uint8_t *)ioa_domain_virt(o->rn->d, l) + PAGE - 1;
+}
+
+/* A live, mapped list: its frames, its mapping (zero if zeroed, writable at
+ * both ends), and the mapping is the memory of its first and last frame. */
+static int mid_pages(void *arg)
+{
+	struct op *o = arg;
+	uint8_t *lfirst, *llast;
+
+	if (check_list(o) || check_ends(o, "the page list's mapping", o->va, o->size))
+		return 1;
+	list_ends(o, &lfirst, &llast);
+	if (*lfirst != 0xa5 || *llast != 0x5a) {
+		snprintf(o->why, sizeof(o->why), "VIOLATION: the mapping of a %" PRIu64 "-byte page "
+			 "list is not the memory of its first/last frame", o->size);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- ioalloc page lists, phase by phase ------------------------------------------- */
+
+/* alloc + free: the list alone (frames, and every page in the linear map). */
+static int run_list_alloc(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_alloc(o->rn->d, o->size, &o->c, NULL, o->flags, 0, &o->pl);
+
+	return r ? op_err(o, "ioa_pages_alloc", r) : 0;
+}
+
+static int run_list_free(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_free(o->pl);
+
+	o->pl = NULL;
+	return r ? op_err(o, "ioa_pages_free", r) : 0;
+}
+
+/* A live, unmapped list: its frames; zero (if zeroed) and writable at both
+ * ends through the linear map. */
+static int mid_list(void *arg)
+{
+	struct op *o = arg;
+	uint8_t *first, *last;
+
+	if (check_list(o))
+		return 1;
+	list_ends(o, &first, &last);
+	return check_ends(o, "the list's first page (linear map)", first, PAGE) ||
+	       check_ends(o, "the list's last page (linear map)", last - PAGE + 1, PAGE);
+}
+
+/* map + unmap: the list is made (untimed) in prep and freed in check. */
+static int prep_map(void *arg)
+{
+	return run_list_alloc(arg);
+}
+
+static int run_map(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_map(o->pl, &o->va);
+
+	return r ? op_err(o, "ioa_pages_map", r) : 0;
+}
+
+static int run_unmap(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_unmap(o->pl, o->va);
+
+	return r ? op_err(o, "ioa_pages_unmap", r) : 0;
+}
+
+static int check_map_free(void *arg)
+{
+	return run_list_free(arg);
+}
+
+/* ---- ioalloc DMA buffers --------------------------------------------------------- */
+
+static int run_dma(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_dma_alloc(o->rn->d, o->size, &o->c, NULL, o->flags, &o->buf);
+
+	return r ? op_err(o, "ioa_dma_alloc", r) : 0;
+}
+
+static int run2_dma(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_dma_free(o->buf);
+
+	o->buf = NULL;
+	return r ? op_err(o, "ioa_dma_free", r) : 0;
+}
+
+static int mid_dma(void *arg)
+{
+	struct op *o = arg;
+	uint64_t bus = ioa_dma_bus(o->buf);
+	uint8_t *va = ioa_dma_va(o->buf);
+
+	if (ioa_dma_allocated_size(o->buf) != o->size ||
+	    !ioa_constraint_fits(&o->c, bus, o->size) || va != ioa_domain_virt(o->rn->d, bus)) {
+		snprintf(o->why, sizeof(o->why), "VIOLATION: DMA buffer 0x%" PRIx64 "+%" PRIu64
+			 " (allocated %" PRIu64 ") breaks align %" PRIu64 "/boundary %" PRIu64
+			 " or the linear map", bus, o->size, ioa_dma_allocated_size(o->buf),
+			 o->c.align, o->c.boundary);
+		return 1;
+	}
+	return check_ends(o, "the DMA buffer", va, o->size);
+}
+
+/* ---- the mmap + mlock + pagemap peer ----------------------------------------------- */
+
+static int run_mmap(void *arg)
+{
+	struct op *o = arg;
+	size_t n = o->size / PAGE;
+	uint64_t t0, t1;
+	ssize_t got;
+
+	o->va = mmap(NULL, o->size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | (o->lock ? 0 : MAP_POPULATE), -1, 0);
+	if (o->va == MAP_FAILED) {
+		o->va = NULL;
+		return op_err(o, "mmap", errno);
+	}
+	if (o->lock && mlock(o->va, o->size)) {
+		int e = errno;
+
+		munmap(o->va, o->size);
+		o->va = NULL;
+		return op_err(o, "mlock", e);
+	}
+	/* The pread alone is also kept (two clock reads, ~40 ns of the sample). */
+	t0 = bench_now_ns();
+	got = pread(o->rn->pagemap_fd, o->pm, n * 8, (off_t)((uintptr_t)o->va / PAGE * 8));
+	t1 = bench_now_ns();
+	if (got != (ssize_t)(n * 8)) {
+		int e = got < 0 ? errno : EIO;
+
+		munmap(o->va, o->size);
+		o->va = NULL;
+		return op_err(o, "pread /proc/self/pagemap", e);
+	}
+	if (o->npread < PREAD_KEEP)
+		o->pread_ns[o->npread++] = (double)(t1 - t0);
+	return 0;
+}
+
+static int run2_mmap(void *arg)
+{
+	struct op *o = arg;
+	int r = 0;
+
+	if (o->lock && o->munlock && munlock(o->va, o->size))
+		r = op_err(o, "munlock", errno);
+	if (munmap(o->va, o->size) && !r)
+		r = op_err(o, "munmap", errno);
+	o->va = NULL;
+	return r;
+}
+
+/* Every page present; with CAP_SYS_ADMIN every PFN non-zero (without it the
+ * kernel reports 0: counted). Counts the physically contiguous runs. */
+static int mid_mmap(void *arg)
+{
+	struct op *o = arg;
+	size_t n = o->size / PAGE, runs = 0, zero = 0;
+	uint64_t prev = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t e = o->pm[i], pfn = e & PM_PFN_MASK;
+
+		if (!(e & PM_PRESENT) || (o->rn->cap_sys_admin && !pfn)) {
+			snprintf(o->why, sizeof(o->why), "VIOLATION: pagemap entry %zu of a %s "
+				 "%" PRIu64 "-byte mapping is 0x%" PRIx64 " (not present%s)", i,
+				 o->lock ? "locked" : "populated", o->size, e,
+				 o->rn->cap_sys_admin ? " or PFN 0 with CAP_SYS_ADMIN" : "");
+			return 1;
+		}
+		zero += !pfn;
+		runs += i == 0 || pfn != prev + 1;
+		prev = pfn;
+	}
+	o->rn->zero_pfns += zero;
+	o->rn->pm_entries += n;
+	if (!zero) {
+		o->runs_min = o->runs_min && o->runs_min < runs ? o->runs_min : runs;
+		o->runs_max = o->runs_max > runs ? o->runs_max : runs;
+	}
+	return check_ends(o, "the mmap'd memory", o->va, o->size);
+}
+
+/* ---- DPDK --------------------------------------------------------------------------- */
+
+#ifdef IOA_BENCH_HAVE_DPDK
+static int dpdk_init(struct run *rn)
+{
+	char *argv[] = {"bench_pages", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
+			"-m", "512", "-l", rn->lcores, "--log-level=3", NULL};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+
+	snprintf(rn->lcores, sizeof(rn->lcores), "%s",
+		 sysconf(_SC_NPROCESSORS_ONLN) > 1 ? "0-1" : "0");
+	if (rte_eal_init(argc, argv) < 0) {
+		snprintf(rn->dpdk_why, sizeof(rn->dpdk_why), "rte_eal_init failed: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	rn->dpdk = true;
+	return 0;
+}
+
+static int prep_mz(void *arg)
+{
+	struct op *o = arg;
+
+	snprintf(o->name, sizeof(o->name), "p%lu", o->rn->mz_seq++);
+	return 0;
+}
+
+static int run_mz(void *arg)
+{
+	struct op *o = arg;
+
+	o->mz = rte_memzone_reserve_bounded(o->name, o->size, SOCKET_ID_ANY, 0, DMA_ALIGN,
+					    o->bound);
+	if (!o->mz) {
+		snprintf(o->why, sizeof(o->why), "rte_memzone_reserve_bounded: %s",
+			 rte_strerror(rte_errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int run2_mz(void *arg)
+{
+	struct op *o = arg;
+	int r = rte_memzone_free(o->mz);
+
+	o->mz = NULL;
+	return r ? op_err(o, "rte_memzone_free", r) : 0;
+}
+
+/* Aligned, long enough, not crossing the bound; the memory writable. */
+static int mid_mz(void *arg)
+{
+	struct op *o = arg;
+	const struct rte_memzone *mz = o->mz;
+	uint64_t iova = mz->iova;
+	bool ok = iova % DMA_ALIGN == 0 && mz->len >= o->size && mz->addr;
+
+	if (ok && o->bound)
+		ok = ((iova ^ (iova + o->size - 1)) & ~(o->bound - 1)) == 0;
+	if (!ok) {
+		snprintf(o->why, sizeof(o->why), "VIOLATION: memzone iova 0x%" PRIx64 "+%" PRIu64
+			 " (len %zu) breaks align %" PRIu64 "/bound %" PRIu64, iova, o->size,
+			 (size_t)mz->len, DMA_ALIGN, o->bound);
+		return 1;
+	}
+	return check_ends(o, "the memzone", mz->addr, o->size);
+}
+#endif /* IOA_BENCH_HAVE_DPDK */
+
+/* ---- cells --------------------------------------------------------------------------- */
+
+/* Samples per cell: a complete 64 MiB operation takes milliseconds, so the
+ * big cells are bounded by time, with a floor of a few samples. */
+static struct bench_budget budget_for(const struct run *rn, uint64_t size)
+{
+	bool big = size > BIG;
+
+	if (rn->o.selftest)
+		return big ? (struct bench_budget){4, 4, 0} : (struct bench_budget){100, 100, 0};
+	if (rn->o.quick)
+		return big ? (struct bench_budget){3, 200, 60 * 1000 * 1000ull}
+			   : (struct bench_budget){20, 2000, 20 * 1000 * 1000ull};
+	return big ? (struct bench_budget){20, 2000, 1500 * 1000 * 1000ull}
+		   : (struct bench_budget){200, 20000, 300 * 1000 * 1000ull};
+}
+
+static uint64_t arena_bytes(ioa_domain_t *d)
+{
+	struct ioa_domain_stats st = {.size = sizeof(st)};
+
+	return ioa_domain_stats(d, &st) == 0 ? st.arena_bytes : 0;
+}
+
+/* One complete checked operation, untimed (warming, probing). 0, or -1 with
+ * the reason in o->why. */
+static int one_op(const struct bench_op *op)
+{
+	if (op->prep && op->prep(op->arg))
+		return -1;
+	if (op->run(op->arg))
+		return -1;
+	if (op->mid && op->mid(op->arg)) {
+		op->run2(op->arg);
+		return -1;
+	}
+	if (op->run2(op->arg))
+		return -1;
+	return op->check && op->check(op->arg) ? -1 : 0;
+}
+
+/* An ioalloc cell: one warming operation of the same size (the arena grows
+ * to hold it, if it must, here), then the samples; the arena must not grow. */
+static void measure_ioa(struct run *rn, const char *cname, const char *impl, struct op *o,
+			struct bench_op *op)
+{
+	struct bench_budget bud = budget_for(rn, o->size);
+	uint64_t before;
+
+	if (one_op(op)) {
+		bench_fail(rn->b, "%s / %s: warming: %s", cname, impl, o->why);
+		return;
+	}
+	before = arena_bytes(rn->d);
+	bench_measure(rn->b, cname, impl, op, &bud);
+	if (arena_bytes(rn->d) != before)
+		bench_note(rn->b, "%s / %s: the arena grew during the cell (growth was timed)",
+			   cname, impl);
+}
+
+/* An mmap peer cell: probe mlock once (untimed); if refused, run unlocked
+ * under another name and remember why. */
+static void measure_mmap(struct run *rn, const char *cname, struct op *o, struct bench_op *op)
+{
+	struct bench_budget bud = budget_for(rn, o->size);
+	void *va = mmap(NULL, o->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int e = 0;
+
+	if (va == MAP_FAILED) {
+		bench_fail(rn->b, "%s: probing mmap: %s", cname, strerror(errno));
+		return;
+	}
+	if (mlock(va, o->size))
+		e = errno;
+	munmap(va, o->size);
+	o->lock = e == 0;
+	if (e) {
+		size_t l = strlen(rn->unlocked);
+
+		rn->unlocked_err = e;
+		snprintf(rn->unlocked + l, sizeof(rn->unlocked) - l, "%s%s", l ? ", " : "", cname);
+	}
+	o->pm = malloc(o->size / PAGE * sizeof(*o->pm));
+	if (!o->pm) {
+		bench_fail(rn->b, "%s: out of memory", cname);
+		return;
+	}
+	bench_measure(rn->b, cname, o->lock ? IMPL_MMAP : IMPL_MMAP_NOLOCK, op, &bud);
+	free(o->pm);
+	o->pm = NULL;
+}
+
+#ifdef IOA_BENCH_HAVE_DPDK
+/* A memzone cell: one probing reservation (untimed); a size the heap cannot
+ * hold is unavailable, with DPDK's reason. */
+static void measure_mz(struct run *rn, const char *cname, struct op *o, struct bench_op *op)
+{
+	struct bench_budget bud = budget_for(rn, o->size);
+	char why[256];
+
+	if (one_op(op)) {
+		if (strncmp(o->why, "VIOLATION", 9) == 0) {
+			bench_fail(rn->b, "%s / %s: %s", cname, IMPL_MZ, o->why);
+			return;
+		}
+		snprintf(why, sizeof(why), "unavailable: %s (-m 512, --no-huge)", o->why);
+		bench_skip(rn->b, cname, IMPL_MZ, why);
+		bench_note(rn->b, "%s / %s %s", cname, IMPL_MZ, why);
+		return;
+	}
+	bench_measure(rn->b, cname, IMPL_MZ, op, &bud);
+}
+#endif
+
+static void measure_peer_mz(struct run *rn, const char *cname, struct op *o)
+{
+#ifdef IOA_BENCH_HAVE_DPDK
+	struct bench_op op = {.prep = prep_mz, .run = run_mz, .mid = mid_mz, .run2 = run2_mz,
+			      .arg = o, .why = o->why, .why_len = sizeof(o->why)};
+
+	if (rn->dpdk) {
+		measure_mz(rn, cname, o, &op);
+		return;
+	}
+#else
+	(void)o;
+#endif
+	{
+		char why[160];
+
+		snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk_why);
+		bench_skip(rn->b, cname, IMPL_MZ, why);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of the peer's pagemap preads, per page (within its own samples). */
+static void pread_metric(struct run *rn, struct op *o, size_t k)
+{
+	if (!o->npread)
+		return;
+	qsort(o->pread_ns, o->npread, sizeof(double), cmp_double);
+	rn->pread_per_page[k] = o->pread_ns[(o->npread - 1) / 2] / (double)(o->size / PAGE);
+	rn->pread_samples[k] = o->npread;
+}
+
+/* ---- page lists ----------------------------------------------------------------------- */
+
+/* Row names: "list 2M", "list 2M NO_ZERO", "list 2M LAZY_MAP", ... */
+static void list_case(uint64_t size, unsigned flags, char *buf, size_t len)
+{
+	char sz[16];
+
+	snprintf(buf, len, "list %s%s%s", size_name(size, sz, sizeof(sz)),
+		 flags & IOA_PAGES_F_NO_ZERO ? " NO_ZERO" : "",
+		 flags & IOA_PAGES_F_LAZY_MAP ? " LAZY_MAP" : "");
+}
+
+/* The flag combinations each list size is measured with. */
+static const unsigned list_variants[] = {
+	0, IOA_PAGES_F_NO_ZERO, IOA_PAGES_F_LAZY_MAP, IOA_PAGES_F_NO_ZERO | IOA_PAGES_F_LAZY_MAP,
+};
+#define NVARIANTS (sizeof(list_variants) / sizeof(list_variants[0]))
+
+static void list_init(struct op *o, struct run *rn, uint64_t size, unsigned flags)
+{
+	memset(o, 0, sizeof(*o));
+	o->rn = rn;
+	o->size = size;
+	o->flags = flags;
+	o->fresh_zero = !(flags & IOA_PAGES_F_NO_ZERO);
+	ioa_constraint_init(&o->c);
+	ioa_constraint_set_dma_bits(&o->c, LIST_WINDOW_BITS);
+}
+
+static void measure_list_row(struct run *rn, struct op *o, size_t k, unsigned flags)
+{
+	uint64_t size = list_sizes[k];
+	struct bench_op op = {.run = run_pages, .mid = mid_pages, .run2 = run2_pages, .arg = o,
+			      .why = o->why, .why_len = sizeof(o->why)};
+	char cname[64];
+
+	list_case(size, flags, cname, sizeof(cname));
+	list_init(o, rn, size, flags);
+	measure_ioa(rn, cname, IMPL_IOA, o, &op);
+
+	memset(o, 0, sizeof(*o));
+	o->rn = rn;
+	o->size = size;
+	o->munlock = true;
+	o->fresh_zero = true;
+	op = (struct bench_op){.run = run_mmap, .mid = mid_mmap, .run2 = run2_mmap, .arg = o,
+			       .why = o->why, .why_len = sizeof(o->why)};
+	measure_mmap(rn, cname, o, &op);
+	if (!flags)
+		pread_metric(rn, o, k);
+
+	memset(o, 0, sizeof(*o));
+	o->rn = rn;
+	o->size = size;
+	measure_peer_mz(rn, cname, o);
+}
+
+/* Where ioalloc's time goes: the list alone, and the mapping alone. */
+static void measure_phases(struct run *rn, struct op *o)
+{
+	struct bench_op alloc = {.run = run_list_alloc, .mid = mid_list, .run2 = run_list_free,
+				 .arg = o, .why = o->why, .why_len = sizeof(o->why)};
+	struct bench_op map = {.prep = prep_map, .run = run_map, .mid = mid_pages,
+			       .run2 = run_unmap, .check = check_map_free, .arg = o,
+			       .why = o->why, .why_len = sizeof(o->why)};
+
+	bench_table(rn->b, "pages_phases", "ioalloc page lists phase by phase: ioa_pages_alloc + "
+		    "ioa_pages_free alone, and ioa_pages_map + ioa_pages_unmap alone", NULL);
+	for (size_t i = 0; i < NLIST; i++) {
+		char cname[64];
+
+		list_case(list_sizes[i], 0, cname, sizeof(cname));
+		list_init(o, rn, list_sizes[i], 0);
+		measure_ioa(rn, cname, "alloc+free", o, &alloc);
+		list_init(o, rn, list_sizes[i], IOA_PAGES_F_NO_ZERO);
+		measure_ioa(rn, cname, "alloc+free_NOZERO", o, &alloc);
+		list_init(o, rn, list_sizes[i], IOA_PAGES_F_NO_ZERO);
+		measure_ioa(rn, cname, "map+unmap", o, &map);
+	}
+}
+
+static void measure_lists(struct run *rn, struct op *o)
+{
+	bench_table(rn->b, "pages", "Page lists, warm arena: alloc + map + unmap + free (ioalloc) "
+		    "against mmap + mlock + pagemap + munlock + munmap and DPDK memzones",
+		    IMPL_IOA);
+	for (size_t i = 0; i < NLIST; i++) {
+		for (size_t v = 0; v < NVARIANTS; v++)
+			measure_list_row(rn, o, i, list_variants[v]);
+	}
+}
+
+/* ---- DMA buffers ---------------------------------------------------------------------- */
+
+/* 64 KiB, or the size itself when larger (a smaller boundary is impossible). */
+static uint64_t boundary_for(uint64_t size)
+{
+	return size > DMA_BOUNDARY ? size : DMA_BOUNDARY;
+}
+
+static void dma_init(struct op *o, struct run *rn, uint64_t size)
+{
+	memset(o, 0, sizeof(*o));
+	o->rn = rn;
+	o->size = size;
+	o->bound = boundary_for(size);
+	ioa_constraint_init(&o->c);
+	o->c.align = DMA_ALIGN;
+	o->c.boundary = boundary_for(size);
+}
+
+static void measure_dma_row(struct run *rn, struct op *o, uint64_t size)
+{
+	struct bench_op op = {.run = run_dma, .mid = mid_dma, .run2 = run2_dma, .arg = o,
+			      .why = o->why, .why_len = sizeof(o->why)};
+	char cname[64], sz[16];
+
+	snprintf(cname, sizeof(cname), "dma %s", size_name(size, sz, sizeof(sz)));
+	dma_init(o, rn, size);
+	measure_ioa(rn, cname, IMPL_IOA, o, &op);
+	dma_init(o, rn, size);
+	o->flags = IOA_DMA_F_ZERO;
+	o->fresh_zero = true;
+	measure_ioa(rn, cname, IMPL_IOA_ZERO, o, &op);
+	dma_init(o, rn, size);
+	measure_peer_mz(rn, cname, o);
+	dma_init(o, rn, size);
+	o->fresh_zero = true;
+	op = (struct bench_op){.run = run_mmap, .mid = mid_mmap, .run2 = run2_mmap, .arg = o,
+			       .why = o->why, .why_len = sizeof(o->why)};
+	measure_mmap(rn, cname, o, &op);
+	if (o->runs_max)
+		bench_note(rn->b, "%s / mmap peer: %zu to %zu physically contiguous runs per buffer "
+			   "(from pagemap PFNs): no contiguity guarantee", cname, o->runs_min,
+			   o->runs_max);
+}
+
+static void measure_dmas(struct run *rn, struct op *o)
+{
+	bench_table(rn->b, "dma", "DMA buffers, align 4 KiB, boundary 64 KiB (256K, 2M: boundary "
+		    "= size): alloc + free", IMPL_IOA);
+	for (size_t i = 0; i < NDMA; i++)
+		measure_dma_row(rn, o, dma_sizes[i]);
+}
+
+/* ---- targets and notes ------------------------------------------------------------------ */
+
+/* The page-list peer's stats for case cname, locked or not. */
+static const struct bench_stats *mmap_stats(struct run *rn, const char *cname,
+					    const char **impl)
+{
+	const struct bench_stats *s = bench_get(rn->b, cname, IMPL_MMAP);
+
+	*impl = IMPL_MMAP;
+	if (!s) {
+		s = bench_get(rn->b, cname, IMPL_MMAP_NOLOCK);
+		*impl = IMPL_MMAP_NOLOCK;
+	}
+	return s;
+}
+
+/* ioalloc's p50 against the faster of the peers measured in the same row. */
+static void target_faster(struct run *rn, const char *cname)
+{
+	const struct bench_stats *io = bench_get(rn->b, cname, IMPL_IOA), *mz, *mm;
+	const char *mm_name;
+	char what[256];
+	double limit;
+
+	mm = mmap_stats(rn, cname, &mm_name);
+	mz = bench_get(rn->b, cname, IMPL_MZ);
+	if (!io || (!mm && !mz))
+		return;
+	limit = mm && (!mz || mm->p50 < mz->p50) ? mm->p50 : mz->p50;
+	snprintf(what, sizeof(what), "%s: ioalloc p50 below the faster peer's p50 (%s%s)", cname,
+		 mm && (!mz || mm->p50 < mz->p50) ? mm_name : IMPL_MZ,
+		 mm && mz ? "" : mm ? "; dpdk_memzone unavailable" : "; mmap peer failed");
+	bench_target(rn->b, what, io->p50, limit, false);
+}
+
+static void report_targets(struct run *rn)
+{
+	char cname[64], what[200];
+	const struct bench_stats *s;
+
+	for (size_t i = 0; i < NLIST; i++) {
+		for (size_t v = 0; v < NVARIANTS; v++) {
+			list_case(list_sizes[i], list_variants[v], cname, sizeof(cname));
+			target_faster(rn, cname);
+		}
+	}
+	for (size_t v = 0; v < NVARIANTS; v++) {
+		list_case(2 * MiB, list_variants[v], cname, sizeof(cname));
+		s = bench_get(rn->b, cname, IMPL_IOA);
+		snprintf(what, sizeof(what), "%s: ioalloc pinned, mapped and freed, p50", cname);
+		if (s)
+			bench_target(rn->b, what, s->p50, TARGET_2M_NS, false);
+	}
+	for (size_t i = 0; i < NDMA; i++) {
+		char sz[16];
+
+		snprintf(cname, sizeof(cname), "dma %s", size_name(dma_sizes[i], sz, sizeof(sz)));
+		target_faster(rn, cname);
+	}
+}
+
+/* Per-page costs of the biggest list (research/perf.md: pagemap ~25 ns/page):
+ * the complete operation, and the list alone (alloc + free, no mapping). */
+static void report_per_page(struct run *rn)
+{
+	uint64_t size = list_sizes[NLIST - 1];
+	double pages = (double)(size / PAGE);
+	char cname[64], what[200], sz[16];
+	const struct bench_stats *s;
+	const char *impl;
+
+	size_name(size, sz, sizeof(sz));
+	for (int nz = 0; nz < 2; nz++) {
+		list_case(size, nz ? IOA_PAGES_F_NO_ZERO : 0, cname, sizeof(cname));
+		s = bench_get(rn->b, cname, IMPL_IOA);
+		if (s) {
+			snprintf(what, sizeof(what), "ioalloc_ns_per_page_%s%s", sz,
+				 nz ? "_no_zero" : "");
+			bench_metric(rn->b, what, s->p50 / pages, "ns/page");
+			snprintf(what, sizeof(what), "%s: ioalloc alloc+map+unmap+free, ns per page "
+				 "(p50), vs pagemap's ~25", cname);
+			bench_target(rn->b, what, s->p50 / pages, PAGEMAP_REF_NS_PER_PAGE, true);
+		}
+		list_case(size, 0, cname, sizeof(cname));
+		s = bench_get(rn->b, cname, nz ? "alloc+free_NOZERO" : "alloc+free");
+		if (s) {
+			snprintf(what, sizeof(what), "ioalloc_list_only_ns_per_page_%s%s", sz,
+				 nz ? "_no_zero" : "");
+			bench_metric(rn->b, what, s->p50 / pages, "ns/page");
+			snprintf(what, sizeof(what), "%s: ioalloc alloc+free%s (no mapping), ns per "
+				 "page (p50), vs pagemap's ~25", cname, nz ? " NO_ZERO" : "");
+			bench_target(rn->b, what, s->p50 / pages, PAGEMAP_REF_NS_PER_PAGE, true);
+		}
+	}
+	list_case(size, 0, cname, sizeof(cname));
+	s = mmap_stats(rn, cname, &impl);
+	if (s) {
+		snprintf(what, sizeof(what), "mmap_peer_ns_per_page_%s", sz);
+		bench_metric(rn->b, what, s->p50 / pages, "ns/page");
+	}
+	for (size_t k = 0; k < NLIST; k++) {
+		if (!rn->pread_samples[k])
+			continue;
+		size_name(list_sizes[k], sz, sizeof(sz));
+		snprintf(what, sizeof(what), "pagemap_pread_ns_per_page_%s", sz);
+		bench_metric(rn->b, what, rn->pread_per_page[k], "ns/page");
+		bench_note(rn->b, "pagemap: one pread of %" PRIu64 " entries (%s): p50 %.1f ns per "
+			   "page over %zu calls of the mmap peer (this run; research/perf.md: ~25 "
+			   "for 512)", list_sizes[k] / PAGE, sz, rn->pread_per_page[k],
+			   rn->pread_samples[k]);
+	}
+}
+
+static bool read_cap(const char *field, unsigned bit)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long v = 0;
+	size_t n = strlen(field);
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0 && sscanf(line + n, " %llx", &v) == 1)
+			break;
+	fclose(f);
+	return (v >> bit) & 1;
+}
+
+static void read_thp(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	snprintf(buf, len, "unknown");
+	if (f && fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+static void report_notes(struct run *rn)
+{
+	struct ioa_domain_stats st = {.size = sizeof(st)};
+	struct rlimit rl = {0, 0};
+	char thp[96];
+
+	read_thp(thp, sizeof(thp));
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	if (ioa_domain_stats(rn->d, &st) == 0)
+		bench_note(rn->b, "ioalloc domain '%s': arena %" PRIu64 " MiB held (warm), %" PRIu64
+			   " MiB of it locked; each size was allocated and freed once before its "
+			   "cell, and no cell saw the arena grow unless a note says so", DOMAIN_SPEC,
+			   st.arena_bytes / MiB, st.locked_bytes / MiB);
+	bench_note(rn->b, "page lists: window = a %d-bit device's (max bus address 4 GiB - 1); "
+		   "default flags zero the pages, NO_ZERO rows skip that; the peers always hand "
+		   "out zeroed memory, so their NO_ZERO rows are a second measurement",
+		   LIST_WINDOW_BITS);
+	bench_note(rn->b, "DMA buffers: ioalloc contents unspecified unless IOA_DMA_F_ZERO "
+		   "(ioalloc_F_ZERO column); mmap pages are zero, DPDK zeroes on free");
+	bench_note(rn->b, "mmap peer: anonymous 4 KiB pages (THP: %s), no contiguity guarantee; "
+		   "page lists call munlock before munmap, DMA rows only munmap", thp);
+	bench_note(rn->b, "privileges: CAP_SYS_ADMIN %s, CAP_IPC_LOCK %s, RLIMIT_MEMLOCK %s",
+		   rn->cap_sys_admin ? "yes" : "no", rn->cap_ipc_lock ? "yes" : "no",
+		   rl.rlim_cur == RLIM_INFINITY ? "unlimited" : "limited");
+	if (rl.rlim_cur != RLIM_INFINITY)
+		bench_note(rn->b, "RLIMIT_MEMLOCK = %llu bytes", (unsigned long long)rl.rlim_cur);
+	if (rn->unlocked[0])
+		bench_note(rn->b, "mmap peer: mlock refused (%s) at %s: those cells are "
+			   IMPL_MMAP_NOLOCK " (MAP_POPULATE, pages NOT pinned)",
+			   strerror(rn->unlocked_err), rn->unlocked);
+	if (rn->pm_entries)
+		bench_note(rn->b, "pagemap: %zu of %zu entries checked read PFN 0%s", rn->zero_pfns,
+			   rn->pm_entries, rn->zero_pfns ? " (no CAP_SYS_ADMIN: the kernel hides "
+			   "PFNs; presence was still checked)" : "");
+}
+
+/* ---- main ---------------------------------------------------------------------------- */
+
+static void start_dpdk(struct run *rn)
+{
+#ifdef IOA_BENCH_HAVE_DPDK
+	if (dpdk_init(rn) == 0 && bench_pin(rn->b) != 0)
+		bench_note(rn->b, "could not re-pin after rte_eal_init");
+	if (!rn->dpdk)
+		bench_note(rn->b, "DPDK cells unavailable: %s", rn->dpdk_why);
+	else
+		bench_note(rn->b, "DPDK EAL: --no-huge --no-pci --no-shconf --no-telemetry -m 512 "
+			   "-l %s --log-level=3 (IOVA as VA; memzone memory is not pinned here)",
+			   rn->lcores);
+#else
+	snprintf(rn->dpdk_why, sizeof(rn->dpdk_why), "built without libdpdk");
+	bench_note(rn->b, "DPDK cells unavailable: this build found no libdpdk (pkg-config)");
+#endif
+}
+
+static void stop_dpdk(struct run *rn)
+{
+#ifdef IOA_BENCH_HAVE_DPDK
+	if (rn->dpdk)
+		rte_eal_cleanup();
+#else
+	(void)rn;
+#endif
+}
+
+static int setup(struct run *rn)
+{
+	struct ioa_domain_config cfg;
+	char err[128];
+	int r;
+
+	rn->cap_sys_admin = read_cap("CapEff:", 21);
+	rn->cap_ipc_lock = read_cap("CapEff:", 14);
+	rn->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (rn->pagemap_fd < 0) {
+		bench_fail(rn->b, "cannot open /proc/self/pagemap: %s", strerror(errno));
+		return -1;
+	}
+	ioa_domain_config_init(&cfg);
+	cfg.name = "bench";
+	r = ioa_domain_config_parse(&cfg, DOMAIN_SPEC, err, sizeof(err));
+	if (!r)
+		r = ioa_domain_create(&cfg, &rn->d);
+	if (r) {
+		bench_fail(rn->b, "cannot create the domain '%s': %s", DOMAIN_SPEC,
+			   r == -EINVAL ? err : strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct run rn = {.pagemap_fd = -1};
+	struct op *o = calloc(1, sizeof(*o));
+	int r = bench_parse_args(argc, argv, "pages", &rn.o);
+
+	if (r || !o) {
+		free(o);
+		return r > 0 ? 0 : 2;
+	}
+	rn.b = bench_begin("pages", &rn.o);
+	if (!rn.b) {
+		free(o);
+		return 1;
+	}
+	start_dpdk(&rn);
+	if (setup(&rn) == 0) {
+		measure_lists(&rn, o);
+		measure_phases(&rn, o);
+		measure_dmas(&rn, o);
+		report_targets(&rn);
+		report_per_page(&rn);
+		report_notes(&rn);
+	}
+	if (rn.d && ioa_domain_destroy(rn.d))
+		bench_fail(rn.b, "the bench leaked domain allocations");
+	if (rn.pagemap_fd >= 0)
+		close(rn.pagemap_fd);
+	free(o);
+	stop_dpdk(&rn);
+	return bench_end(rn.b);
+}
