@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "testlib.h"
 
+#include "platform/platform.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +22,15 @@ void ioa_test_skip(const char *fmt, ...)
 
 bool ioa_test_has_cap(int cap)
 {
-	char line[256];
-	unsigned long long eff = 0;
-	FILE *f = fopen("/proc/self/status", "r");
+	return ioa_plat_has_cap(cap);
+}
 
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
-	return (eff >> cap) & 1;
+uint64_t ioa_test_phys_of(const void *va)
+{
+	uint64_t phys = 0;
+
+	ioa_plat_virt_to_phys(va, 1, 4096, &phys);
+	return phys;
 }
 
 long ioa_test_hugepages_free(size_t size)

@@ -19,6 +19,9 @@ void ioa_test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf,
 /* True if this process has capability CAP in its effective set. */
 bool ioa_test_has_cap(int cap);
 
+/* Physical address of va from /proc/self/pagemap (0: not available). */
+uint64_t ioa_test_phys_of(const void *va);
+
 /* Free hugepages of SIZE bytes (2 MiB, 1 GiB); 0 if none or unknown. */
 long ioa_test_hugepages_free(size_t size);
 

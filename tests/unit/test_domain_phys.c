@@ -15,17 +15,6 @@
 
 #define CAP_SYS_ADMIN 21
 
-static uint64_t pagemap_phys(const void *va)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, &ent, 8, (off_t)((uintptr_t)va / 4096 * 8)), 8);
-	close(fd);
-	return (ent & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
-}
-
 static bool huge;
 
 static int create(ioa_domain_t **d)
@@ -65,7 +54,7 @@ static void bus_addresses_are_physical_addresses(void **state)
 		memset(va, i, size);
 		/* Contiguous in bus space means contiguous physically, page by page. */
 		for (uint64_t off = 0; off < size; off += 4096)
-			assert_true(pagemap_phys(va + off) == bus[i] + off);
+			assert_true(ioa_test_phys_of(va + off) == bus[i] + off);
 	}
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(ioa_domain_free(d, bus[i], huge ? 4096u << (i % 4) : 4096, NULL), 0);

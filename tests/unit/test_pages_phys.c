@@ -15,17 +15,6 @@
 
 #define CAP_SYS_ADMIN 21
 
-static uint64_t phys_of(const void *va)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, &ent, 8, (off_t)((uintptr_t)va / 4096 * 8)), 8);
-	close(fd);
-	return (ent & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
-}
-
 static void frames_and_buffers_are_physical(void **state)
 {
 	struct ioa_domain_config cfg;
@@ -50,8 +39,8 @@ static void frames_and_buffers_are_physical(void **state)
 
 		assert_int_equal(ioa_pages_frame(pl, i, &bus), 0);
 		for (uint64_t off = 0; off < pg; off += 4096) {
-			assert_true(phys_of((uint8_t *)ioa_domain_virt(d, bus) + off) == bus + off);
-			assert_true(phys_of(va + i * pg + off) == bus + off);
+			assert_true(ioa_test_phys_of((uint8_t *)ioa_domain_virt(d, bus) + off) == bus + off);
+			assert_true(ioa_test_phys_of(va + i * pg + off) == bus + off);
 		}
 	}
 	/* 4 KiB pages come back physically scattered: ask those for one page only. */
@@ -61,7 +50,7 @@ static void frames_and_buffers_are_physical(void **state)
 	c.boundary = 64 << 10;
 	assert_int_equal(ioa_dma_alloc(d, dma_size, &c, NULL, 0, &b), 0);
 	for (uint64_t off = 0; off < dma_size; off += 4096)
-		assert_true(phys_of((uint8_t *)ioa_dma_va(b) + off) == ioa_dma_bus(b) + off);
+		assert_true(ioa_test_phys_of((uint8_t *)ioa_dma_va(b) + off) == ioa_dma_bus(b) + off);
 	assert_true(ioa_constraint_fits(&c, ioa_dma_bus(b), dma_size));
 	ioa_dma_free(b);
 	ioa_pages_free(pl);
