@@ -39,6 +39,7 @@
  * ioa_domain_virt() at random addresses next to a /proc/self/pagemap pread.
  */
 #include "harness.h"
+#include "peer_dpdk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,11 +129,9 @@ struct pair {
 
 struct run {
 	struct bench *b;
-	char lcores[16];            /* EAL -l argument */
 	struct bench_opts o;
 	struct bench_budget bud;
-	bool dpdk;                  /* EAL is up */
-	char dpdk_why[128];         /* else why not */
+	struct peer_dpdk dpdk;      /* the DPDK peer */
 };
 
 /* The boundary used for size: 64 KiB, or the size itself when larger. */
@@ -318,29 +317,6 @@ static uint64_t arena_bytes(ioa_domain_t *d)
 /* ---- DPDK ------------------------------------------------------------------------- */
 
 #ifdef IOA_BENCH_HAVE_DPDK
-static int dpdk_init(struct run *rn)
-{
-	char *argv[] = {"bench_domain", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-			"-m", "512", "-l", rn->lcores, "--log-level=3", NULL};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-
-	snprintf(rn->lcores, sizeof(rn->lcores), "%s",
-		 sysconf(_SC_NPROCESSORS_ONLN) > 1 ? "0-1" : "0");
-	if (rte_eal_init(argc, argv) < 0) {
-		snprintf(rn->dpdk_why, sizeof(rn->dpdk_why), "rte_eal_init failed: %s",
-			 rte_strerror(rte_errno));
-		return -1;
-	}
-	rn->dpdk = true;
-	return 0;
-}
-
-static void dpdk_fini(struct run *rn)
-{
-	if (rn->dpdk)
-		rte_eal_cleanup();
-}
-
 static int mz_alloc(struct impl *im, uint64_t size, enum mode m, struct blk *out)
 {
 	char name[32];
@@ -575,7 +551,7 @@ static void skip_impl(struct run *rn, const char *impl, enum arena_state st, boo
 			if (malloc_ && m == M_CONSTRAINED)
 				continue;
 			case_name(st, sizes[i], (enum mode)m, cname, sizeof(cname));
-			snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk_why);
+			snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk.why);
 			bench_skip(rn->b, cname, impl, why);
 		}
 	}
@@ -694,7 +670,7 @@ static void measure_state(struct run *rn, struct impls *is, enum arena_state st)
 	measure_state_of(rn, &is->domain, st, false);
 	measure_state_of(rn, &is->vmem, st, false);
 #ifdef IOA_BENCH_HAVE_DPDK
-	if (rn->dpdk) {
+	if (rn->dpdk.up) {
 		measure_state_dpdk(rn, is, st);
 		return;
 	}
@@ -962,27 +938,12 @@ static void set_budget(struct run *rn)
 
 static void start_dpdk(struct run *rn)
 {
-#ifdef IOA_BENCH_HAVE_DPDK
-	if (dpdk_init(rn) == 0 && bench_pin(rn->b) != 0)
-		bench_note(rn->b, "could not re-pin after rte_eal_init");
-	if (!rn->dpdk)
-		bench_note(rn->b, "DPDK rows unavailable: %s", rn->dpdk_why);
-	else
-		bench_note(rn->b, "DPDK EAL: --no-huge --no-pci --no-shconf --no-telemetry -m 512 "
-			   "-l %s --log-level=3 (IOVA as VA: iova = virtual address)", rn->lcores);
-#else
-	snprintf(rn->dpdk_why, sizeof(rn->dpdk_why), "built without libdpdk");
-	bench_note(rn->b, "DPDK rows unavailable: this build found no libdpdk (pkg-config)");
-#endif
+	peer_dpdk_start(&rn->dpdk, rn->b, "bench_domain", "IOVA as VA: iova = virtual address");
 }
 
 static void stop_dpdk(struct run *rn)
 {
-#ifdef IOA_BENCH_HAVE_DPDK
-	dpdk_fini(rn);
-#else
-	(void)rn;
-#endif
+	peer_dpdk_stop(&rn->dpdk);
 }
 
 int main(int argc, char **argv)

@@ -61,6 +61,7 @@
  * asserts nothing about time.
  */
 #include "harness.h"
+#include "peer_dpdk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,9 +117,7 @@ static const uint64_t dma_sizes[] = {4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 2 *
 struct run {
 	struct bench *b;
 	struct bench_opts o;
-	char lcores[16];            /* EAL -l argument */
-	bool dpdk;                  /* EAL is up */
-	char dpdk_why[128];         /* else why not */
+	struct peer_dpdk dpdk;      /* the DPDK peer */
 	ioa_domain_t *d;
 	int pagemap_fd;
 	bool cap_sys_admin, cap_ipc_lock;
@@ -479,23 +478,6 @@ static int mid_mmap(void *arg)
 /* ---- DPDK --------------------------------------------------------------------------- */
 
 #ifdef IOA_BENCH_HAVE_DPDK
-static int dpdk_init(struct run *rn)
-{
-	char *argv[] = {"bench_pages", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-			"-m", "512", "-l", rn->lcores, "--log-level=3", NULL};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-
-	snprintf(rn->lcores, sizeof(rn->lcores), "%s",
-		 sysconf(_SC_NPROCESSORS_ONLN) > 1 ? "0-1" : "0");
-	if (rte_eal_init(argc, argv) < 0) {
-		snprintf(rn->dpdk_why, sizeof(rn->dpdk_why), "rte_eal_init failed: %s",
-			 rte_strerror(rte_errno));
-		return -1;
-	}
-	rn->dpdk = true;
-	return 0;
-}
-
 static int prep_mz(void *arg)
 {
 	struct op *o = arg;
@@ -667,7 +649,7 @@ static void measure_peer_mz(struct run *rn, const char *cname, struct op *o)
 	struct bench_op op = {.prep = prep_mz, .run = run_mz, .mid = mid_mz, .run2 = run2_mz,
 			      .arg = o, .why = o->why, .why_len = sizeof(o->why)};
 
-	if (rn->dpdk) {
+	if (rn->dpdk.up) {
 		measure_mz(rn, cname, o, &op);
 		return;
 	}
@@ -677,7 +659,7 @@ static void measure_peer_mz(struct run *rn, const char *cname, struct op *o)
 	{
 		char why[160];
 
-		snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk_why);
+		snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk.why);
 		bench_skip(rn->b, cname, IMPL_MZ, why);
 	}
 }
@@ -1024,29 +1006,12 @@ static void report_notes(struct run *rn)
 
 static void start_dpdk(struct run *rn)
 {
-#ifdef IOA_BENCH_HAVE_DPDK
-	if (dpdk_init(rn) == 0 && bench_pin(rn->b) != 0)
-		bench_note(rn->b, "could not re-pin after rte_eal_init");
-	if (!rn->dpdk)
-		bench_note(rn->b, "DPDK cells unavailable: %s", rn->dpdk_why);
-	else
-		bench_note(rn->b, "DPDK EAL: --no-huge --no-pci --no-shconf --no-telemetry -m 512 "
-			   "-l %s --log-level=3 (IOVA as VA; memzone memory is not pinned here)",
-			   rn->lcores);
-#else
-	snprintf(rn->dpdk_why, sizeof(rn->dpdk_why), "built without libdpdk");
-	bench_note(rn->b, "DPDK cells unavailable: this build found no libdpdk (pkg-config)");
-#endif
+	peer_dpdk_start(&rn->dpdk, rn->b, "bench_pages", "IOVA as VA; memzone memory is not pinned here");
 }
 
 static void stop_dpdk(struct run *rn)
 {
-#ifdef IOA_BENCH_HAVE_DPDK
-	if (rn->dpdk)
-		rte_eal_cleanup();
-#else
-	(void)rn;
-#endif
+	peer_dpdk_stop(&rn->dpdk);
 }
 
 static int setup(struct run *rn)

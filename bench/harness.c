@@ -562,40 +562,35 @@ struct bench *bench_begin(const char *name, const struct bench_opts *o)
 #define CASE_W 30
 #define COL_W 8
 
-/* The implementations of table t, in first-seen order; returns how many. */
-static size_t table_impls(const struct bench *b, int t, const char **impls, size_t max)
+/* The distinct implementations (want_impl) or cases of table t, in
+ * first-seen order; returns how many. */
+static size_t table_keys(const struct bench *b, int t, bool want_impl, const char **keys,
+			 size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < b->ncells; i++) {
+		const char *key = want_impl ? b->cells[i].impl : b->cells[i].case_name;
 		size_t k = 0;
 
 		if (b->cells[i].table != t)
 			continue;
-		while (k < n && strcmp(impls[k], b->cells[i].impl) != 0)
+		while (k < n && strcmp(keys[k], key) != 0)
 			k++;
 		if (k == n && n < max)
-			impls[n++] = b->cells[i].impl;
+			keys[n++] = key;
 	}
 	return n;
 }
 
-/* The cases of table t, in first-seen order. */
+static size_t table_impls(const struct bench *b, int t, const char **impls, size_t max)
+{
+	return table_keys(b, t, true, impls, max);
+}
+
 static size_t table_cases(const struct bench *b, int t, const char **cases, size_t max)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < b->ncells; i++) {
-		size_t k = 0;
-
-		if (b->cells[i].table != t)
-			continue;
-		while (k < n && strcmp(cases[k], b->cells[i].case_name) != 0)
-			k++;
-		if (k == n && n < max)
-			cases[n++] = b->cells[i].case_name;
-	}
-	return n;
+	return table_keys(b, t, false, cases, max);
 }
 
 static const char *fmt_ns(double v, char *buf, size_t len)
