@@ -34,11 +34,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-
-static bool is_pow2(uint64_t v)
-{
-	return v != 0 && (v & (v - 1)) == 0;
-}
+#include "core/bits.h"
 
 static void set_align(struct ioa_dio_align *a, uint32_t mem, uint32_t off, int source)
 {
@@ -71,7 +67,7 @@ static bool from_statx(int fd, const struct stat *st, struct ioa_dio_align *a)
 		set_align(a, page_size(), page_size(), IOA_DIO_SRC_STATX);
 		return true;
 	}
-	if (!is_pow2(stx.stx_dio_mem_align) || !is_pow2(stx.stx_dio_offset_align))
+	if (!ioa_is_pow2(stx.stx_dio_mem_align) || !ioa_is_pow2(stx.stx_dio_offset_align))
 		return false;
 	a->supported = true;
 	set_align(a, stx.stx_dio_mem_align, stx.stx_dio_offset_align, IOA_DIO_SRC_STATX);
@@ -90,7 +86,7 @@ static bool read_pow2(const char *path, uint32_t *v)
 
 	if (!f)
 		return false;
-	ok = fscanf(f, "%lu", &n) == 1 && n <= UINT32_MAX && is_pow2(n);
+	ok = fscanf(f, "%lu", &n) == 1 && n <= UINT32_MAX && ioa_is_pow2(n);
 	fclose(f);
 	if (ok)
 		*v = (uint32_t)n;
@@ -121,7 +117,7 @@ static void from_blkdev(int fd, const struct stat *st, struct ioa_dio_align *a)
 	int ssz = 0;
 
 	a->supported = true;
-	if (ioctl(fd, BLKSSZGET, &ssz) == 0 && is_pow2((uint64_t)ssz))
+	if (ioctl(fd, BLKSSZGET, &ssz) == 0 && ioa_is_pow2((uint64_t)ssz))
 		set_align(a, (uint32_t)ssz, (uint32_t)ssz, IOA_DIO_SRC_BLKDEV);
 	else if (!from_sysfs(st->st_rdev, a))
 		set_align(a, page_size(), page_size(), IOA_DIO_SRC_NONE);
@@ -206,7 +202,7 @@ IOA_API int ioa_dio_align(int fd, struct ioa_dio_align *out)
 		describe_dir(fd, &st, &r);
 	else
 		describe(fd, &st, &r);
-	assert(is_pow2(r.mem_align) && is_pow2(r.offset_align));
+	assert(ioa_is_pow2(r.mem_align) && ioa_is_pow2(r.offset_align));
 	copy_out(&r, out);
 	return 0;
 }

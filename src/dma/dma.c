@@ -22,6 +22,7 @@
 #include <ioalloc/dma.h>
 
 #include "domain/domain_impl.h"
+#include "core/bits.h"
 
 struct ioa_dma_buf {
 	ioa_domain_t *d;
@@ -49,7 +50,7 @@ IOA_API int ioa_dma_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_const
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->alloc_size = (size + IOA_PAGE_4K - 1) & ~(IOA_PAGE_4K - 1);
+	b->alloc_size = ioa_round_up(size, IOA_PAGE_4K);
 	r = ioa__domain_alloc(d, size, c, acct, IOA_KIND_DMA, &b->bus);
 	if (r) {
 		free(b);

@@ -33,17 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "core/bits.h"
 
 /* 4 KiB phys pages each need their own mapping unless physically adjacent;
  * 64 MiB is at most 16384 mappings, a quarter of vm.max_map_count's 65530. */
 #define PHYS_SMALL_PAGE_LIMIT (64ull << 20)
 /* Without /proc/iomem, reserve a bus window of 1 TiB of address space. */
 #define PHYS_DEFAULT_TOP (1ull << 40)
-
-static uint64_t round_up(uint64_t x, uint64_t a)
-{
-	return (x + a - 1) & ~(a - 1);
-}
 
 /* ---- shared pieces ---------------------------------------------------------- */
 
@@ -172,8 +168,8 @@ static int memfd_layout(ioa_domain_t *d)
 
 	if (!c->nranges) {
 		c->nranges = 1;
-		c->ranges[0].base = round_up(IOA_DOMAIN_DEFAULT_BASE, d->page);
-		c->ranges[0].size = round_up(c->size_limit, d->page);
+		c->ranges[0].base = ioa_round_up(IOA_DOMAIN_DEFAULT_BASE, d->page);
+		c->ranges[0].size = ioa_round_up(c->size_limit, d->page);
 	}
 	qsort(c->ranges, c->nranges, sizeof(c->ranges[0]), cmp_range);
 	for (unsigned i = 0; i < c->nranges; i++) {
@@ -292,7 +288,7 @@ static int memfd_grow_range(ioa_domain_t *d, unsigned i, uint64_t need,
 
 static int memfd_grow(ioa_domain_t *d, uint64_t need, const struct ioa_constraint *c)
 {
-	need = round_up(need, d->page);
+	need = ioa_round_up(need, d->page);
 	if (need > d->cfg.size_limit - d->backed)
 		return -ENOMEM;
 	for (unsigned i = d->cfg.nranges; i-- > 0;) {
@@ -321,7 +317,7 @@ static uint64_t phys_top(void)
 		    sscanf(line, "%llx-%llx", &lo, &hi) == 2 && hi + 1 > top)
 			top = hi + 1;
 	fclose(f);
-	return top > 1 ? round_up(top, 1ull << 30) : PHYS_DEFAULT_TOP;
+	return top > 1 ? ioa_round_up(top, 1ull << 30) : PHYS_DEFAULT_TOP;
 }
 
 static void phys_warn_small_pages(ioa_domain_t *d)
@@ -469,7 +465,7 @@ static int phys_grow(ioa_domain_t *d, uint64_t need, const struct ioa_constraint
 	int r;
 
 	(void)c; /* the kernel picks physical pages; the caller checks the window */
-	pc.len = round_up(need > d->cfg.grow_chunk ? need : d->cfg.grow_chunk, d->page);
+	pc.len = ioa_round_up(need > d->cfg.grow_chunk ? need : d->cfg.grow_chunk, d->page);
 	if (pc.len > d->cfg.size_limit - d->backed)
 		pc.len = (d->cfg.size_limit - d->backed) & ~(d->page - 1);
 	if (pc.len < need || !pc.len)
@@ -499,11 +495,11 @@ int ioa__arena_init(ioa_domain_t *d)
 	int r;
 
 	d->page = d->cfg.page_size;
-	d->cfg.grow_chunk = round_up(d->cfg.grow_chunk, d->cfg.page_size);
+	d->cfg.grow_chunk = ioa_round_up(d->cfg.grow_chunk, d->cfg.page_size);
 	r = open_memfd(d);
 	if (r)
 		return r;
-	d->cfg.grow_chunk = round_up(d->cfg.grow_chunk, d->page);
+	d->cfg.grow_chunk = ioa_round_up(d->cfg.grow_chunk, d->page);
 	return d->cfg.backend == IOA_BACKEND_PHYS ? phys_init(d) : memfd_init(d);
 }
 

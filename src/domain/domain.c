@@ -34,17 +34,13 @@
 #include <string.h>
 
 #include "debug/debug.h"
+#include "core/bits.h"
 
 /* Growth retries: a constrained request may need the arena to grow in the
  * right zone more than once (a fresh chunk can land next to an allocation). */
 #define GROW_ATTEMPTS 4
 
 static const char *const kind_names[IOA_KIND_COUNT] = {"raw", "dma", "pages", "pool", "buf"};
-
-static bool is_pow2(uint64_t x)
-{
-	return x && !(x & (x - 1));
-}
 
 static int check_config(const struct ioa_domain_config *cfg)
 {
@@ -55,7 +51,7 @@ static int check_config(const struct ioa_domain_config *cfg)
 	if (cfg->page_size != IOA_PAGE_4K && cfg->page_size != IOA_PAGE_2M &&
 	    cfg->page_size != IOA_PAGE_1G)
 		return -EINVAL;
-	if (!cfg->size_limit || !cfg->grow_chunk || !is_pow2(cfg->page_size))
+	if (!cfg->size_limit || !cfg->grow_chunk || !ioa_is_pow2(cfg->page_size))
 		return -EINVAL;
 	return cfg->nranges <= IOA_DOMAIN_MAX_RANGES ? 0 : -EINVAL;
 }
@@ -250,7 +246,7 @@ int ioa__domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constrain
 		      ioa_account_t *acct, enum ioa_kind kind, uint64_t *bus)
 {
 	struct ioa_constraint cc;
-	uint64_t sz = (size + IOA_PAGE_4K - 1) & ~(IOA_PAGE_4K - 1), at = 0;
+	uint64_t sz = ioa_round_up(size, IOA_PAGE_4K), at = 0;
 	uintptr_t tag;
 	int r;
 
@@ -308,7 +304,7 @@ static void report_bad_free(ioa_domain_t *d, const char *call, uint64_t bus, uin
 int ioa__domain_free(ioa_domain_t *d, uint64_t bus, uint64_t size, ioa_account_t *acct,
 		     enum ioa_kind kind, const char *call)
 {
-	uint64_t sz = (size + IOA_PAGE_4K - 1) & ~(IOA_PAGE_4K - 1);
+	uint64_t sz = ioa_round_up(size, IOA_PAGE_4K);
 	struct vmem_found f = {0, 0};
 	uintptr_t tag;
 	int r;

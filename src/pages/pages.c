@@ -26,6 +26,7 @@
 #include <ioalloc/pages.h>
 
 #include "domain/domain_impl.h"
+#include "core/bits.h"
 
 struct ioa_pages {
 	ioa_domain_t *d;
@@ -39,11 +40,6 @@ struct ioa_pages {
 	uint8_t *map_va;          /* what the caller got */
 	bool lazy;                /* IOA_PAGES_F_LAZY_MAP: mappings are not populated */
 };
-
-static bool is_pow2(uint64_t x)
-{
-	return x && !(x & (x - 1));
-}
 
 static int add_run(ioa_pages_t *pl, uint64_t bus, uint64_t len)
 {
@@ -156,7 +152,7 @@ static int check_alloc_args(ioa_domain_t *d, uint64_t bytes, unsigned flags, uin
 	if (!d || !out || !bytes || (flags & ~IOA_PAGES_F_VALID))
 		return -EINVAL;
 	if (flags & IOA_PAGES_F_CHUNKED) {
-		if (!is_pow2(chunk) || chunk < page || (flags & IOA_PAGES_F_CONTIGUOUS))
+		if (!ioa_is_pow2(chunk) || chunk < page || (flags & IOA_PAGES_F_CONTIGUOUS))
 			return -EINVAL;
 		*granule = chunk;
 	} else if (chunk) {
@@ -301,7 +297,7 @@ IOA_API int ioa_pages_sg(const ioa_pages_t *pl, uint64_t max_seg, uint64_t bound
 	size_t nr, count = 0;
 	struct ioa_run *runs;
 
-	if (!pl || !n || !max_seg || (boundary && !is_pow2(boundary)))
+	if (!pl || !n || !max_seg || (boundary && !ioa_is_pow2(boundary)))
 		return -EINVAL;
 	nr = merged_runs(pl, NULL, 0);
 	runs = malloc((nr ? nr : 1) * sizeof(*runs));

@@ -2,11 +2,7 @@
 /* Constraint values: init, check, intersect, fit test. Pure functions. */
 #include <errno.h>
 #include <ioalloc/constraint.h>
-
-static bool is_pow2(uint64_t x)
-{
-	return x && !(x & (x - 1));
-}
+#include "core/bits.h"
 
 IOA_API void ioa_constraint_init(struct ioa_constraint *c)
 {
@@ -21,7 +17,7 @@ IOA_API int ioa_constraint_check(const struct ioa_constraint *c)
 {
 	if (!c || c->size != sizeof(*c))
 		return -EINVAL;
-	if (!is_pow2(c->align) || (c->boundary && !is_pow2(c->boundary)))
+	if (!ioa_is_pow2(c->align) || (c->boundary && !ioa_is_pow2(c->boundary)))
 		return -EINVAL;
 	return c->min_addr <= c->max_addr ? 0 : -EINVAL;
 }
