@@ -11,6 +11,7 @@
 #include <ioalloc/dma.h>
 #include <ioalloc/domain.h>
 #include <ioalloc/pages.h>
+#include <ioalloc/pool.h>
 #include <ioalloc/vmem.h>
 
 #define IOALLOC_VERSION_MAJOR 0

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "testlib.h"
 
+#ifdef IOA_HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#endif
+
 #include "platform/platform.h"
 
 #include <stdio.h>
@@ -78,6 +82,15 @@ bool ioa_test_under_tsan(void)
 {
 #ifdef IOA_T_TSAN
 	return true;
+#else
+	return false;
+#endif
+}
+
+bool ioa_test_under_valgrind(void)
+{
+#ifdef IOA_HAVE_VALGRIND
+	return RUNNING_ON_VALGRIND;
 #else
 	return false;
 #endif

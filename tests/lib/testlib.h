@@ -29,6 +29,9 @@ long ioa_test_hugepages_free(size_t size);
 bool ioa_test_under_asan(void);
 bool ioa_test_under_tsan(void);
 
+/* True when running under Valgrind (the build has its headers). */
+bool ioa_test_under_valgrind(void);
+
 /* A small deterministic PRNG (splitmix64) for randomised tests with fixed seeds. */
 static inline uint64_t ioa_test_rand(uint64_t *state)
 {
