@@ -5,6 +5,7 @@
 
 #include <ioalloc/api.h>
 #include <ioalloc/account.h>
+#include <ioalloc/buf.h>
 #include <ioalloc/constraint.h>
 #include <ioalloc/debug.h>
 #include <ioalloc/dio.h>

@@ -790,6 +790,17 @@ IOA_API size_t ioa_pool_free_count(const ioa_pool_t *p)
 	return p ? ioa__pool_free_count(p) : 0;
 }
 
+size_t ioa__pool_regions(const ioa_pool_t *p, uint8_t **base, size_t *len, size_t max)
+{
+	uint32_t n = atomic_load_explicit(&p->nchunks, memory_order_acquire);
+
+	for (uint32_t k = 0; k < n && k < max; k++) {
+		base[k] = p->chunks[k].base;
+		len[k] = p->chunks[k].alloc_len;
+	}
+	return n;
+}
+
 IOA_API int ioa_pool_bus(const ioa_pool_t *p, const void *obj, uint64_t *bus)
 {
 	uint32_t idx;

@@ -122,6 +122,10 @@ size_t ioa__pool_free_count(const ioa_pool_t *p);
 uint32_t ioa__pool_obj_index(const ioa_pool_t *p, const void *obj);
 void *ioa__pool_obj_at(const ioa_pool_t *p, uint32_t idx);
 
+/* The memory of p's chunks (for registering with the kernel): stores up to
+ * max of them, returns how many there are. Any thread. */
+size_t ioa__pool_regions(const ioa_pool_t *p, uint8_t **base, size_t *len, size_t max);
+
 extern struct mag ioa__pool_dummy_mag;
 
 /* This thread's index + 1 (0: not registered yet). Initial-exec TLS: one
