@@ -62,23 +62,103 @@ IOA_API int ioa_pool_create(const struct ioa_pool_config *cfg, ioa_pool_t **out)
  * No other thread may use the pool during or after the call. */
 IOA_API int ioa_pool_destroy(ioa_pool_t *p);
 
+/* ---- get and put: inline fast paths (STYLE 4: a call into the shared
+ * library costs about as much as the whole operation; bench_pool shows it) */
+
+/* What the inline paths see of a pool and of a thread's cache in it: the
+ * first member of the pool, and one cache line per thread. Internal: their
+ * layout may change with the library's major version. */
+struct ioa_pool_mag_;
+struct ioa_pool_cache_ {
+	void **top, **base, **end;            /* the loaded magazine's objects */
+	struct ioa_pool_mag_ *loaded, *previous;
+	char pad_[64 - 5 * sizeof(void *)];
+};
+struct ioa_pool_fast_ {
+	struct ioa_pool_cache_ *caches;
+	uint8_t *lo;                          /* the first chunk: the cheap put check */
+	size_t span;
+	unsigned nthreads;
+	unsigned char checked;                /* debug or a memory checker: slow path */
+	unsigned char pad_[3];
+};
+
+/* This thread's pool index + 1 (0: not registered yet). */
+extern __thread unsigned ioa_pool_tidx_
+	__attribute__((visibility("default"), tls_model("initial-exec")));
+
+/* The out-of-line halves of the calls below; call those instead. */
+IOA_API void *ioa_pool_get_slow(ioa_pool_t *p);
+IOA_API void ioa_pool_put_slow(ioa_pool_t *p, void *obj);
+IOA_API int ioa_pool_get_bulk_slow(ioa_pool_t *p, void **objs, size_t n);
+IOA_API void ioa_pool_put_bulk_slow(ioa_pool_t *p, void *const *objs, size_t n);
+
+static inline struct ioa_pool_cache_ *ioa_pool_cache_of_(ioa_pool_t *p)
+{
+	const struct ioa_pool_fast_ *f = (const struct ioa_pool_fast_ *)p;
+	unsigned t = ioa_pool_tidx_ - 1;
+
+	if (__builtin_expect(p && t < f->nthreads && !f->checked, 1))
+		return &f->caches[t];
+	return (struct ioa_pool_cache_ *)0;
+}
+
 /* One object, or NULL when the pool (as this thread can see it) is empty.
  * Any thread, real-time safe: no locks, no system calls, no faults (a
  * thread's first call on any pool registers it, which takes a lock once). */
-IOA_API void *ioa_pool_get(ioa_pool_t *p);
+static inline void *ioa_pool_get(ioa_pool_t *p)
+{
+	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
 
-/* Return obj (from this pool, any thread). Real-time safe. A foreign pointer
- * is reported as misuse; a double put is caught in debug mode only. */
-IOA_API void ioa_pool_put(ioa_pool_t *p, void *obj);
+	if (__builtin_expect(c && c->top != c->base, 1))
+		return *--c->top;
+	return ioa_pool_get_slow(p);
+}
+
+/* Return obj (from this pool, any thread). Real-time safe. A pointer outside
+ * the pool's memory is reported as misuse; a double put is caught in debug
+ * mode only. */
+static inline void ioa_pool_put(ioa_pool_t *p, void *obj)
+{
+	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
+	const struct ioa_pool_fast_ *f = (const struct ioa_pool_fast_ *)p;
+
+	if (__builtin_expect(c && c->top != c->end &&
+			     (uintptr_t)obj - (uintptr_t)f->lo < f->span, 1)) {
+		*c->top++ = obj;
+		return;
+	}
+	ioa_pool_put_slow(p, obj);
+}
 
 /* n objects into objs, all or none: 0, or -ENOMEM (nothing taken). Real-time
  * safe. */
-IOA_API int ioa_pool_get_bulk(ioa_pool_t *p, void **objs, size_t n);
+static inline int ioa_pool_get_bulk(ioa_pool_t *p, void **objs, size_t n)
+{
+	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
+
+	if (__builtin_expect(c && objs && (size_t)(c->top - c->base) >= n, 1)) {
+		c->top -= n;
+		__builtin_memcpy(objs, c->top, n * sizeof(*objs));
+		return 0;
+	}
+	return ioa_pool_get_bulk_slow(p, objs, n);
+}
 
 /* Return n objects. Real-time safe. Unlike ioa_pool_put, the fast path does
  * not check that each pointer lies in the pool (a compare per object would
  * cost more than the copy); debug mode and memory checkers check every one. */
-IOA_API void ioa_pool_put_bulk(ioa_pool_t *p, void *const *objs, size_t n);
+static inline void ioa_pool_put_bulk(ioa_pool_t *p, void *const *objs, size_t n)
+{
+	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
+
+	if (__builtin_expect(c && objs && (size_t)(c->end - c->top) >= n, 1)) {
+		__builtin_memcpy(c->top, objs, n * sizeof(*objs));
+		c->top += n;
+		return;
+	}
+	ioa_pool_put_bulk_slow(p, objs, n);
+}
 
 /* Add count objects (pools created with IOA_POOL_F_GROW): 0, -EINVAL, -ENOMEM,
  * -EDQUOT. Not real-time: allocates, locks and prefaults. Any thread. */

@@ -26,16 +26,16 @@
 
 #include "pool/pool_impl.h"
 
-struct mag ioa__pool_dummy_mag = {0, 0, IOA_POOL_NIL, IOA_POOL_NIL};
+struct ioa_pool_mag_ ioa__pool_dummy_mag = {0, 0, IOA_POOL_NIL, IOA_POOL_NIL};
 
 #define RELAXED memory_order_relaxed
 
-static inline uint32_t rounds_of(const struct mag *m)
+static inline uint32_t rounds_of(const struct ioa_pool_mag_ *m)
 {
 	return __atomic_load_n(&m->rounds, __ATOMIC_RELAXED);
 }
 
-static inline void set_rounds(struct mag *m, uint32_t r)
+static inline void set_rounds(struct ioa_pool_mag_ *m, uint32_t r)
 {
 	__atomic_store_n(&m->rounds, r, __ATOMIC_RELAXED);
 }
@@ -50,9 +50,9 @@ static inline uint32_t pos_of(uint32_t idx)
 	return idx & ((1u << IOA_POOL_IDX_BITS) - 1);
 }
 
-static struct mag *mag_at(const ioa_pool_t *p, uint32_t idx)
+static struct ioa_pool_mag_ *mag_at(const ioa_pool_t *p, uint32_t idx)
 {
-	return (struct mag *)(chunk_of(p, idx)->mags + (size_t)pos_of(idx) * p->mag_stride);
+	return (struct ioa_pool_mag_ *)(chunk_of(p, idx)->mags + (size_t)pos_of(idx) * p->mag_stride);
 }
 
 static _Atomic uint32_t *obj_link(const ioa_pool_t *p, uint32_t idx)
@@ -143,12 +143,12 @@ static _Atomic uint32_t *mag_link(const ioa_pool_t *p, uint32_t idx)
 	return &mag_at(p, idx)->next;
 }
 
-static void push_mag(ioa_pool_t *p, struct lfstack *s, struct mag *m)
+static void push_mag(ioa_pool_t *p, struct lfstack *s, struct ioa_pool_mag_ *m)
 {
 	push(p, s, mag_link, m->self);
 }
 
-static struct mag *pop_mag(ioa_pool_t *p, struct lfstack *s)
+static struct ioa_pool_mag_ *pop_mag(ioa_pool_t *p, struct lfstack *s)
 {
 	uint32_t idx = pop(p, s, mag_link);
 
@@ -166,7 +166,7 @@ void ioa__pool_put_loose(ioa_pool_t *p, void *obj)
 void *ioa__pool_get_loose(ioa_pool_t *p)
 {
 	uint32_t idx = pop(p, &p->objs, obj_link);
-	struct mag *m;
+	struct ioa_pool_mag_ *m;
 	void *obj;
 
 	if (idx != IOA_POOL_NIL)
@@ -183,26 +183,26 @@ void *ioa__pool_get_loose(ioa_pool_t *p)
 
 /* ---- the magazine layer's slow paths ---------------------------------------- */
 
-static struct mag *loaded_of(const struct tcache *c)
+static struct ioa_pool_mag_ *loaded_of(const struct ioa_pool_cache_ *c)
 {
 	return __atomic_load_n(&c->loaded, __ATOMIC_RELAXED);
 }
 
-static struct mag *previous_of(const struct tcache *c)
+static struct ioa_pool_mag_ *previous_of(const struct ioa_pool_cache_ *c)
 {
 	return __atomic_load_n(&c->previous, __ATOMIC_RELAXED);
 }
 
 /* Bring the loaded magazine's round count up to date from the fast paths'
  * top pointer (the owning thread, on entry to a slow path). */
-static void sync_in(struct tcache *c)
+static void sync_in(struct ioa_pool_cache_ *c)
 {
-	struct mag *l = loaded_of(c);
+	struct ioa_pool_mag_ *l = loaded_of(c);
 
 	set_rounds(l, (uint32_t)(c->top - c->base));
 }
 
-static void set_mags(struct tcache *c, struct mag *loaded, struct mag *previous)
+static void set_mags(struct ioa_pool_cache_ *c, struct ioa_pool_mag_ *loaded, struct ioa_pool_mag_ *previous)
 {
 	__atomic_store_n(&c->base, loaded->objs, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->end, loaded->objs + loaded->cap, __ATOMIC_RELAXED);
@@ -211,12 +211,12 @@ static void set_mags(struct tcache *c, struct mag *loaded, struct mag *previous)
 	__atomic_store_n(&c->previous, previous, __ATOMIC_RELAXED);
 }
 
-void ioa__pool_cache_init(struct tcache *c)
+void ioa__pool_cache_init(struct ioa_pool_cache_ *c)
 {
 	set_mags(c, &ioa__pool_dummy_mag, &ioa__pool_dummy_mag);
 }
 
-static void *take(struct mag *m)
+static void *take(struct ioa_pool_mag_ *m)
 {
 	uint32_t r = rounds_of(m) - 1;
 
@@ -224,7 +224,7 @@ static void *take(struct mag *m)
 	return m->objs[r];
 }
 
-static void give(struct mag *m, void *obj)
+static void give(struct ioa_pool_mag_ *m, void *obj)
 {
 	uint32_t r = rounds_of(m);
 
@@ -235,9 +235,9 @@ static void give(struct mag *m, void *obj)
 /* Fill an empty loaded magazine with up to half its capacity of loose
  * objects: enough to make the next gets fast, not so many that one thread
  * hoards what others put loose. */
-static void *fill_loose(ioa_pool_t *p, struct tcache *c)
+static void *fill_loose(ioa_pool_t *p, struct ioa_pool_cache_ *c)
 {
-	struct mag *l = loaded_of(c);
+	struct ioa_pool_mag_ *l = loaded_of(c);
 	uint32_t want;
 	void *obj;
 
@@ -260,9 +260,9 @@ static void *fill_loose(ioa_pool_t *p, struct tcache *c)
 }
 
 /* Precondition: this thread's loaded magazine is empty (or the dummy). */
-void *ioa__pool_get_slow(ioa_pool_t *p, struct tcache *c)
+void *ioa__pool_get_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c)
 {
-	struct mag *l = loaded_of(c), *pv = previous_of(c), *m;
+	struct ioa_pool_mag_ *l = loaded_of(c), *pv = previous_of(c), *m;
 	void *obj;
 
 	sync_in(c);
@@ -283,9 +283,9 @@ void *ioa__pool_get_slow(ioa_pool_t *p, struct tcache *c)
 }
 
 /* Precondition: this thread's loaded magazine is full (or the dummy). */
-void ioa__pool_put_slow(ioa_pool_t *p, struct tcache *c, void *obj)
+void ioa__pool_put_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *obj)
 {
-	struct mag *l = loaded_of(c), *pv = previous_of(c), *e;
+	struct ioa_pool_mag_ *l = loaded_of(c), *pv = previous_of(c), *e;
 
 	sync_in(c);
 	if (pv != &ioa__pool_dummy_mag && !rounds_of(pv)) { /* previous is empty */
@@ -304,7 +304,7 @@ void ioa__pool_put_slow(ioa_pool_t *p, struct tcache *c, void *obj)
 	set_mags(c, e, l);
 }
 
-static void flush_mag(ioa_pool_t *p, struct mag *m)
+static void flush_mag(ioa_pool_t *p, struct ioa_pool_mag_ *m)
 {
 	if (m == &ioa__pool_dummy_mag)
 		return;
@@ -318,9 +318,9 @@ static void flush_mag(ioa_pool_t *p, struct mag *m)
 }
 
 /* Give a cache's magazines back (its thread is exiting or flushing). */
-void ioa__pool_flush_cache(ioa_pool_t *p, struct tcache *c)
+void ioa__pool_flush_cache(ioa_pool_t *p, struct ioa_pool_cache_ *c)
 {
-	struct mag *l = loaded_of(c), *pv = previous_of(c);
+	struct ioa_pool_mag_ *l = loaded_of(c), *pv = previous_of(c);
 
 	sync_in(c);
 	set_mags(c, &ioa__pool_dummy_mag, &ioa__pool_dummy_mag);
@@ -337,7 +337,7 @@ static size_t count_of(const struct lfstack *s)
 
 /* Another thread's loaded rounds, read while it may be changing them: the
  * window can be seen half-updated, so anything outside one magazine counts 0. */
-static size_t loaded_rounds(const struct tcache *c)
+static size_t loaded_rounds(const struct ioa_pool_cache_ *c)
 {
 	void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
 	void **base = __atomic_load_n(&c->base, __ATOMIC_RELAXED);
@@ -350,8 +350,8 @@ size_t ioa__pool_free_count(const ioa_pool_t *p)
 {
 	size_t n = count_of(&p->full) * p->mag_cap + count_of(&p->objs);
 
-	for (unsigned t = 0; t < p->nthreads; t++)
-		n += loaded_rounds(&p->caches[t]) + rounds_of(previous_of(&p->caches[t]));
+	for (unsigned t = 0; t < p->f.nthreads; t++)
+		n += loaded_rounds(&p->f.caches[t]) + rounds_of(previous_of(&p->f.caches[t]));
 	return n;
 }
 
@@ -364,7 +364,7 @@ void ioa__pool_depot_init(ioa_pool_t *p, uint32_t k)
 	uint32_t o = 0;
 
 	for (uint32_t i = 0; i < ch->nmag; i++) {
-		struct mag *m = (struct mag *)(ch->mags + (size_t)i * p->mag_stride);
+		struct ioa_pool_mag_ *m = (struct ioa_pool_mag_ *)(ch->mags + (size_t)i * p->mag_stride);
 
 		m->cap = p->mag_cap;
 		m->self = k << IOA_POOL_IDX_BITS | i;

@@ -62,7 +62,7 @@
 #define POISON_FRESH 0xa5
 #define COOKIE_MAGIC 0xc0de5a1e00000000ull
 
-__thread unsigned ioa__pool_tidx __attribute__((tls_model("initial-exec")));
+__thread unsigned ioa_pool_tidx_ __attribute__((tls_model("initial-exec")));
 
 /* ---- the registry: live pools and thread indices ------------------------------ */
 
@@ -77,8 +77,8 @@ static pthread_once_t tidx_once = PTHREAD_ONCE_INIT;
 static void flush_thread(unsigned t)
 {
 	for (ioa_pool_t *p = reg_head; p; p = p->reg_next)
-		if (t < p->nthreads)
-			ioa__pool_flush_cache(p, &p->caches[t]);
+		if (t < p->f.nthreads)
+			ioa__pool_flush_cache(p, &p->f.caches[t]);
 }
 
 /* Thread exit: give the magazines back and the index up. */
@@ -90,7 +90,7 @@ static void thread_exit(void *v)
 	flush_thread(t);
 	tidx_used[t / 64] &= ~(1ull << (t % 64));
 	pthread_mutex_unlock(&reg_lock);
-	ioa__pool_tidx = 0;
+	ioa_pool_tidx_ = 0;
 }
 
 static void make_key(void)
@@ -127,13 +127,13 @@ unsigned ioa__pool_register_thread(void)
 		pthread_mutex_unlock(&reg_lock);
 		t = TIDX_NONE;
 	}
-	ioa__pool_tidx = t == TIDX_NONE ? TIDX_NONE : t + 1;
-	return ioa__pool_tidx;
+	ioa_pool_tidx_ = t == TIDX_NONE ? TIDX_NONE : t + 1;
+	return ioa_pool_tidx_;
 }
 
 IOA_API void ioa_pool_thread_flush(void)
 {
-	unsigned t = ioa__pool_tidx - 1;
+	unsigned t = ioa_pool_tidx_ - 1;
 
 	if (t >= IOA_POOL_MAX_THREADS)
 		return;
@@ -168,18 +168,18 @@ static void reg_del(ioa_pool_t *p)
 
 /* This thread's cache in p, registering the thread on its first call; NULL:
  * none (loose objects). */
-static struct tcache *cache_of(ioa_pool_t *p)
+static struct ioa_pool_cache_ *cache_of(ioa_pool_t *p)
 {
-	unsigned t = ioa__pool_tidx;
+	unsigned t = ioa_pool_tidx_;
 
 	if (!t)
 		t = ioa__pool_register_thread();
-	return t - 1 < p->nthreads ? &p->caches[t - 1] : NULL;
+	return t - 1 < p->f.nthreads ? &p->f.caches[t - 1] : NULL;
 }
 
 static void *raw_get_other(ioa_pool_t *p)
 {
-	struct tcache *c = cache_of(p);
+	struct ioa_pool_cache_ *c = cache_of(p);
 
 	if (!c)
 		return ioa__pool_get_loose(p);
@@ -188,10 +188,10 @@ static void *raw_get_other(ioa_pool_t *p)
 
 static inline void *raw_get(ioa_pool_t *p)
 {
-	unsigned t = ioa__pool_tidx - 1;
+	unsigned t = ioa_pool_tidx_ - 1;
 
-	if (likely(t < p->nthreads)) {
-		struct tcache *c = &p->caches[t];
+	if (likely(t < p->f.nthreads)) {
+		struct ioa_pool_cache_ *c = &p->f.caches[t];
 		void **top = c->top;
 
 		if (likely(top != c->base)) {
@@ -205,7 +205,7 @@ static inline void *raw_get(ioa_pool_t *p)
 
 static void raw_put_other(ioa_pool_t *p, void *obj)
 {
-	struct tcache *c = cache_of(p);
+	struct ioa_pool_cache_ *c = cache_of(p);
 
 	if (!c)
 		ioa__pool_put_loose(p, obj);
@@ -215,10 +215,10 @@ static void raw_put_other(ioa_pool_t *p, void *obj)
 
 static inline void raw_put(ioa_pool_t *p, void *obj)
 {
-	unsigned t = ioa__pool_tidx - 1;
+	unsigned t = ioa_pool_tidx_ - 1;
 
-	if (likely(t < p->nthreads)) {
-		struct tcache *c = &p->caches[t];
+	if (likely(t < p->f.nthreads)) {
+		struct ioa_pool_cache_ *c = &p->f.caches[t];
 		void **top = c->top;
 
 		if (likely(top != c->end)) {
@@ -373,25 +373,25 @@ static __attribute__((noinline)) bool foreign(ioa_pool_t *p, void *obj)
 
 static inline bool outside_first_chunk(const ioa_pool_t *p, const void *obj)
 {
-	return (uintptr_t)obj - (uintptr_t)p->lo >= p->span;
+	return (uintptr_t)obj - (uintptr_t)p->f.lo >= p->f.span;
 }
 
-/* ---- public get and put ------------------------------------------------------------------- */
+/* ---- the out-of-line halves of pool.h's get and put ------------------------------ */
 
-IOA_API void *ioa_pool_get(ioa_pool_t *p)
+IOA_API void *ioa_pool_get_slow(ioa_pool_t *p)
 {
 	if (unlikely(!p))
 		return NULL;
-	if (likely(!p->checked))
+	if (likely(!p->f.checked))
 		return raw_get(p);
 	return checked_get(p, __builtin_return_address(0));
 }
 
-IOA_API void ioa_pool_put(ioa_pool_t *p, void *obj)
+IOA_API void ioa_pool_put_slow(ioa_pool_t *p, void *obj)
 {
 	if (unlikely(!p || !obj))
 		return;
-	if (likely(!p->checked)) {
+	if (likely(!p->f.checked)) {
 		if (unlikely(outside_first_chunk(p, obj)) && foreign(p, obj))
 			return;
 		raw_put(p, obj);
@@ -400,55 +400,84 @@ IOA_API void ioa_pool_put(ioa_pool_t *p, void *obj)
 	checked_put(p, obj);
 }
 
+/* One at a time, all or none (checked pools, threads without a cache). */
 static int get_each(ioa_pool_t *p, void **objs, size_t n, const void *site)
 {
 	for (size_t i = 0; i < n; i++) {
-		objs[i] = p->checked ? checked_get(p, site) : raw_get(p);
+		objs[i] = p->f.checked ? checked_get(p, site) : raw_get(p);
 		if (!objs[i]) {
-			ioa_pool_put_bulk(p, objs, i);
+			ioa_pool_put_bulk_slow(p, objs, i);
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-IOA_API int ioa_pool_get_bulk(ioa_pool_t *p, void **objs, size_t n)
+/* The loaded magazine's objects first, then whatever the magazine layer
+ * swaps in (the previous magazine, a full one from the depot), one copy per
+ * magazine: a burst that straddles two magazines costs one swap, not one
+ * slow call per object, and a burst larger than a magazine goes through in
+ * magazine-sized copies. */
+static int get_bulk_cached(ioa_pool_t *p, struct ioa_pool_cache_ *c, void **objs, size_t n)
 {
-	unsigned t = ioa__pool_tidx - 1;
+	size_t k = 0;
+
+	while (k < n) {
+		void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
+		size_t m = (size_t)(top - c->base);
+
+		m = m < n - k ? m : n - k;
+		memcpy(objs + k, top - m, m * sizeof(*objs));
+		__atomic_store_n(&c->top, top - m, __ATOMIC_RELAXED);
+		k += m;
+		if (k < n && !(objs[k++] = ioa__pool_get_slow(p, c))) {
+			ioa_pool_put_bulk_slow(p, objs, k - 1);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+IOA_API int ioa_pool_get_bulk_slow(ioa_pool_t *p, void **objs, size_t n)
+{
+	unsigned t = ioa_pool_tidx_ - 1;
 
 	if (unlikely(!p || (!objs && n)))
 		return -EINVAL;
-	if (likely(t < p->nthreads && !p->checked)) {
-		struct tcache *c = &p->caches[t];
-		void **top = c->top;
-
-		if (likely((size_t)(top - c->base) >= n)) {
-			memcpy(objs, top - n, n * sizeof(*objs));
-			__atomic_store_n(&c->top, top - n, __ATOMIC_RELAXED);
-			return 0;
-		}
-	}
+	if (likely(t < p->f.nthreads && !p->f.checked))
+		return get_bulk_cached(p, &p->f.caches[t], objs, n);
 	return get_each(p, objs, n, __builtin_return_address(0));
 }
 
-IOA_API void ioa_pool_put_bulk(ioa_pool_t *p, void *const *objs, size_t n)
+static void put_bulk_cached(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *const *objs, size_t n)
 {
-	unsigned t = ioa__pool_tidx - 1;
+	size_t k = 0;
+
+	while (k < n) {
+		void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
+		size_t m = (size_t)(c->end - top);
+
+		m = m < n - k ? m : n - k;
+		memcpy(top, objs + k, m * sizeof(*objs));
+		__atomic_store_n(&c->top, top + m, __ATOMIC_RELAXED);
+		k += m;
+		if (k < n)
+			ioa__pool_put_slow(p, c, objs[k++]);
+	}
+}
+
+IOA_API void ioa_pool_put_bulk_slow(ioa_pool_t *p, void *const *objs, size_t n)
+{
+	unsigned t = ioa_pool_tidx_ - 1;
 
 	if (unlikely(!p || !objs))
 		return;
-	if (likely(t < p->nthreads && !p->checked)) {
-		struct tcache *c = &p->caches[t];
-		void **top = c->top;
-
-		if (likely((size_t)(c->end - top) >= n)) { /* unchecked: see pool.h */
-			memcpy(top, objs, n * sizeof(*objs));
-			__atomic_store_n(&c->top, top + n, __ATOMIC_RELAXED);
-			return;
-		}
+	if (likely(t < p->f.nthreads && !p->f.checked)) {
+		put_bulk_cached(p, &p->f.caches[t], objs, n);
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		ioa_pool_put(p, objs[i]);
+		ioa_pool_put_slow(p, objs[i]);
 }
 
 /* ---- memory ------------------------------------------------------------------------------------- */
@@ -550,7 +579,7 @@ static void free_slots(ioa_pool_t *p, struct chunk *ch)
 /* Metadata: [caches (chunk 0)][magazines][object links][debug states, sites]. */
 static int alloc_meta(ioa_pool_t *p, struct chunk *ch, bool first)
 {
-	size_t caches = first ? (size_t)p->nthreads * sizeof(struct tcache) : 0;
+	size_t caches = first ? (size_t)p->f.nthreads * sizeof(struct ioa_pool_cache_) : 0;
 	size_t mags = (size_t)ch->nmag * p->mag_stride;
 	size_t links = ioa_round_up((uint64_t)ch->nobj * sizeof(uint32_t), 64);
 	size_t states = p->flags & IOA_POOL_F_DEBUG ? ioa_round_up(ch->nobj, 64) : 0;
@@ -562,7 +591,7 @@ static int alloc_meta(ioa_pool_t *p, struct chunk *ch, bool first)
 	if (r)
 		return r;
 	if (first)
-		p->caches = (struct tcache *)ch->meta;
+		p->f.caches = (struct ioa_pool_cache_ *)ch->meta;
 	ch->mags = ch->meta + caches;
 	ch->onext = (_Atomic uint32_t *)(ch->mags + mags);
 	ch->state = states ? (_Atomic uint8_t *)((uint8_t *)ch->onext + links) : NULL;
@@ -594,7 +623,7 @@ static int add_chunk(ioa_pool_t *p, uint32_t k, size_t n)
 	memset(ch, 0, sizeof(*ch));
 	ch->nobj = (uint32_t)n;
 	ch->len = slots_bytes(p, n, &ch->per_window);
-	ch->nmag = p->mag_cap ? (uint32_t)(n / p->mag_cap) + 1 + (k ? 0 : 2 * p->nthreads) : 0;
+	ch->nmag = p->mag_cap ? (uint32_t)(n / p->mag_cap) + 1 + (k ? 0 : 2 * p->f.nthreads) : 0;
 	r = p->d ? alloc_domain_slots(p, ch) : alloc_plain_slots(p, ch);
 	if (!r)
 		r = alloc_meta(p, ch, k == 0);
@@ -604,8 +633,8 @@ static int add_chunk(ioa_pool_t *p, uint32_t k, size_t n)
 	}
 	init_slots(p, k);
 	if (k == 0) {
-		p->lo = ch->base;
-		p->span = ch->len;
+		p->f.lo = ch->base;
+		p->f.span = ch->len;
 	}
 	atomic_store_explicit(&p->nchunks, k + 1, memory_order_release);
 	ioa__pool_depot_init(p, k);
@@ -660,11 +689,11 @@ static int setup_layout(ioa_pool_t *p, const struct ioa_pool_config *cfg)
 	p->stride = ioa_round_up(p->user_off + p->obj_size + (dbg ? REDZONE : 0), p->align);
 	p->flags = cfg->flags;
 	p->mag_cap = mag_rounds(cfg);
-	p->mag_stride = ioa_round_up(sizeof(struct mag) + (size_t)p->mag_cap * sizeof(void *), 64);
-	p->nthreads = p->mag_cap ? (cfg->threads ? cfg->threads : THREADS_DEFAULT) : 0;
+	p->mag_stride = ioa_round_up(sizeof(struct ioa_pool_mag_) + (size_t)p->mag_cap * sizeof(void *), 64);
+	p->f.nthreads = p->mag_cap ? (cfg->threads ? cfg->threads : THREADS_DEFAULT) : 0;
 	p->d = cfg->domain;
 	p->acct = cfg->account;
-	p->checked = dbg || IOA_TRACK_ACTIVE();
+	p->f.checked = dbg || IOA_TRACK_ACTIVE();
 	snprintf(p->name, sizeof(p->name), "%s", cfg->name ? cfg->name : "pool");
 	if (p->d && ioa__domain_window(p->d, cfg->constraint, &p->c))
 		return -EINVAL;
@@ -708,8 +737,8 @@ IOA_API int ioa_pool_create(const struct ioa_pool_config *cfg, ioa_pool_t **out)
 		free(p);
 		return r;
 	}
-	for (unsigned t = 0; t < p->nthreads; t++)
-		ioa__pool_cache_init(&p->caches[t]);
+	for (unsigned t = 0; t < p->f.nthreads; t++)
+		ioa__pool_cache_init(&p->f.caches[t]);
 	reg_add(p);
 	*out = p;
 	return 0;

@@ -17,6 +17,7 @@
 #define IOA_POOL_IMPL_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +31,7 @@
 /* A magazine: a stack of object pointers (Bonwick & Adams 2001, §3).
  * rounds is written only by the thread holding the magazine; other threads
  * read it (relaxed) for the approximate free count. next links depot stacks. */
-struct mag {
+struct ioa_pool_mag_ {
 	uint32_t rounds;
 	uint32_t cap;
 	_Atomic uint32_t next;
@@ -38,19 +39,12 @@ struct mag {
 	void *objs[];
 };
 
-/* A thread's cache in one pool: Bonwick's loaded and previous magazines.
- * Invariant: previous is full, empty, or the zero-capacity dummy. The fast
- * paths work on top/base/end, a window on the loaded magazine's objs[]
- * (loaded->rounds is brought up to date, from top, on the slow paths), so a
- * get is: load top, compare with base, load one pointer, store top. Only the
- * owning thread writes a cache; other threads read it (relaxed) for the free
- * count. One cache line per thread, so two threads never share a line. */
-struct tcache {
-	void **top, **base, **end;
-	struct mag *loaded;
-	struct mag *previous;
-	char pad[64 - 5 * sizeof(void *)];
-};
+/* A thread's cache in one pool (struct ioa_pool_cache_, pool.h): Bonwick's
+ * loaded and previous magazines. Invariant: previous is full, empty, or the
+ * zero-capacity dummy. The fast paths (inline, in pool.h) work on
+ * top/base/end, a window on the loaded magazine's objs[]; loaded->rounds is
+ * brought up to date from top on the slow paths. Only the owning thread
+ * writes a cache; other threads read it (relaxed) for the free count. */
 
 /* A lock-free stack of indices (Treiber), alone on its cache line. */
 struct lfstack {
@@ -78,12 +72,8 @@ struct chunk {
 enum { OBJ_FREE = 0, OBJ_OUT = 1 };
 
 struct ioa_pool {
-	/* Read-only after creation; the fast paths read only this line. */
-	uint8_t *lo;              /* first chunk's slots: the free pointer check */
-	size_t span;
-	struct tcache *caches;    /* nthreads of them */
-	unsigned nthreads;
-	bool checked;             /* debug or a memory checker: the annotated path */
+	/* Read-only after creation; the inline fast paths read only this. */
+	struct ioa_pool_fast_ f;  /* caches, nthreads, checked, lo/span */
 
 	size_t obj_size, stride, user_off; /* slot = [redzone][object][redzone] */
 	size_t align;
@@ -112,12 +102,12 @@ struct ioa_pool {
 
 /* depot.c: the magazine and object stacks, and the slow paths. */
 void ioa__pool_depot_init(ioa_pool_t *p, uint32_t chunk);
-void *ioa__pool_get_slow(ioa_pool_t *p, struct tcache *c);
-void ioa__pool_put_slow(ioa_pool_t *p, struct tcache *c, void *obj);
+void *ioa__pool_get_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c);
+void ioa__pool_put_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *obj);
 void *ioa__pool_get_loose(ioa_pool_t *p);
 void ioa__pool_put_loose(ioa_pool_t *p, void *obj);
-void ioa__pool_flush_cache(ioa_pool_t *p, struct tcache *c);
-void ioa__pool_cache_init(struct tcache *c);
+void ioa__pool_flush_cache(ioa_pool_t *p, struct ioa_pool_cache_ *c);
+void ioa__pool_cache_init(struct ioa_pool_cache_ *c);
 size_t ioa__pool_free_count(const ioa_pool_t *p);
 uint32_t ioa__pool_obj_index(const ioa_pool_t *p, const void *obj);
 void *ioa__pool_obj_at(const ioa_pool_t *p, uint32_t idx);
@@ -126,11 +116,9 @@ void *ioa__pool_obj_at(const ioa_pool_t *p, uint32_t idx);
  * max of them, returns how many there are. Any thread. */
 size_t ioa__pool_regions(const ioa_pool_t *p, uint8_t **base, size_t *len, size_t max);
 
-extern struct mag ioa__pool_dummy_mag;
+extern struct ioa_pool_mag_ ioa__pool_dummy_mag;
 
-/* This thread's index + 1 (0: not registered yet). Initial-exec TLS: one
- * %fs-relative load, no call. */
-extern __thread unsigned ioa__pool_tidx __attribute__((tls_model("initial-exec")));
+/* This thread's index + 1 (0: not registered yet) is pool.h's ioa_pool_tidx_. */
 unsigned ioa__pool_register_thread(void);
 
 #endif

@@ -187,6 +187,35 @@ static void bulk_is_all_or_nothing(void **state)
 	assert_int_equal(ioa_pool_destroy(p), 0);
 }
 
+/* Bursts that straddle two magazines, and bursts larger than a magazine,
+ * come back whole and distinct, and leave the pool whole. */
+static void bulk_straddles_magazines(void **state)
+{
+	ioa_pool_t *p = make(32, 2000, 0, 0); /* 62-round magazines */
+	void *held[40], *burst[300];
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		assert_non_null(held[i] = ioa_pool_get(p));
+	for (int round = 0; round < 1000; round++) {
+		size_t n = round % 10 == 0 ? 300 : 32;
+
+		assert_int_equal(ioa_pool_get_bulk(p, burst, n), 0);
+		for (size_t i = 0; i < n; i++)
+			memset(burst[i], (int)i, 32);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(((uint8_t *)burst[i])[31], i & 0xff);
+		ioa_pool_put_bulk(p, burst, n);
+	}
+	assert_int_equal(ioa_pool_free_count(p), 2000 - 40);
+	ioa_pool_put_bulk(p, held, 40);
+	assert_int_equal(ioa_pool_get_bulk(p, burst, 300), 0); /* far more than a magazine */
+	assert_int_equal(ioa_pool_free_count(p), 2000 - 300);
+	ioa_pool_put_bulk(p, burst, 300);
+	assert_int_equal(ioa_pool_free_count(p), 2000);
+	assert_int_equal(ioa_pool_destroy(p), 0);
+}
+
 static ioa_domain_t *make_domain(void)
 {
 	struct ioa_domain_config cfg;
@@ -458,6 +487,7 @@ int main(void)
 		cmocka_unit_test(single_thread_model),
 		cmocka_unit_test(exhaustion_and_refill),
 		cmocka_unit_test(bulk_is_all_or_nothing),
+		cmocka_unit_test(bulk_straddles_magazines),
 		cmocka_unit_test(domain_pool_objects_honour_the_constraint),
 		cmocka_unit_test(quota_is_charged_at_creation),
 		cmocka_unit_test(growth_adds_objects),
