@@ -11,13 +11,16 @@
  * link read is harmless (the memory is type-stable for the pool's life, and
  * the tag makes the compare-and-swap fail).
  *
- * Magazine transitions (Bonwick & Adams 2001, §3.1), previous being full or
- * empty:
- *   get, loaded empty:  previous full -> swap; else trade previous (empty)
- *                       for a full one from the depot; else fill loaded
- *                       with loose objects; else the pool is empty (NULL).
- *   put, loaded full:   previous empty -> swap; else trade previous (full)
- *                       for an empty one; else the object goes loose.
+ * Magazine transitions (Bonwick & Adams 2001, §3.1):
+ *   get, loaded empty:  previous has objects -> swap; else trade previous
+ *                       (empty) for a full one from the depot; else fill
+ *                       loaded with loose objects; else the pool is empty.
+ *   put, loaded full:   previous has room -> swap; else trade previous
+ *                       (full) for an empty one; else the object goes loose.
+ * Unlike Bonwick's, previous may be partly filled (a burst swaps to the
+ * magazine that can serve it whole, see ioa__pool_swap_for); the depot only
+ * ever receives a magazine that is exactly full or exactly empty, because
+ * those are the only states in which the rules above trade one.
  * There are floor(n / rounds) + 2 * threads + 1 magazines, so a thread that
  * needs an empty one finds it: full magazines hold at most n objects.
  */
@@ -266,7 +269,7 @@ void *ioa__pool_get_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c)
 	void *obj;
 
 	sync_in(c);
-	if (rounds_of(pv)) { /* previous is full */
+	if (rounds_of(pv)) { /* previous has objects */
 		obj = take(pv);
 		set_mags(c, pv, l);
 		return obj;
@@ -282,13 +285,28 @@ void *ioa__pool_get_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c)
 	return fill_loose(p, c);
 }
 
+/* A burst of n: if the loaded magazine cannot serve it whole and the
+ * previous one can, swap them (true). This thread's cache only. */
+bool ioa__pool_swap_for(struct ioa_pool_cache_ *c, size_t n, bool get)
+{
+	struct ioa_pool_mag_ *pv = previous_of(c);
+	size_t have;
+
+	sync_in(c);
+	have = get ? rounds_of(pv) : pv->cap - rounds_of(pv);
+	if (have < n)
+		return false;
+	set_mags(c, pv, loaded_of(c));
+	return true;
+}
+
 /* Precondition: this thread's loaded magazine is full (or the dummy). */
 void ioa__pool_put_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *obj)
 {
 	struct ioa_pool_mag_ *l = loaded_of(c), *pv = previous_of(c), *e;
 
 	sync_in(c);
-	if (pv != &ioa__pool_dummy_mag && !rounds_of(pv)) { /* previous is empty */
+	if (rounds_of(pv) < pv->cap) { /* previous has room */
 		give(pv, obj);
 		set_mags(c, pv, l);
 		return;

@@ -413,14 +413,17 @@ static int get_each(ioa_pool_t *p, void **objs, size_t n, const void *site)
 	return 0;
 }
 
-/* The loaded magazine's objects first, then whatever the magazine layer
- * swaps in (the previous magazine, a full one from the depot), one copy per
- * magazine: a burst that straddles two magazines costs one swap, not one
- * slow call per object, and a burst larger than a magazine goes through in
- * magazine-sized copies. */
+/* A burst the loaded magazine cannot serve whole: swap to the previous one
+ * if it can (then the pair of magazines settles and later bursts stay on the
+ * fast path); else the loaded magazine's objects first, then whatever the
+ * magazine layer swaps in, one copy per magazine, so a burst larger than a
+ * magazine goes through in magazine-sized copies. */
 static int get_bulk_cached(ioa_pool_t *p, struct ioa_pool_cache_ *c, void **objs, size_t n)
 {
 	size_t k = 0;
+
+	if (ioa__pool_swap_for(c, n, true)) /* the previous magazine serves it whole */
+		return ioa_pool_get_bulk(p, objs, n);
 
 	while (k < n) {
 		void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
@@ -452,6 +455,11 @@ IOA_API int ioa_pool_get_bulk_slow(ioa_pool_t *p, void **objs, size_t n)
 static void put_bulk_cached(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *const *objs, size_t n)
 {
 	size_t k = 0;
+
+	if (ioa__pool_swap_for(c, n, false)) {
+		ioa_pool_put_bulk(p, objs, n);
+		return;
+	}
 
 	while (k < n) {
 		void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);

@@ -107,6 +107,7 @@ void ioa__pool_put_slow(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *obj);
 void *ioa__pool_get_loose(ioa_pool_t *p);
 void ioa__pool_put_loose(ioa_pool_t *p, void *obj);
 void ioa__pool_flush_cache(ioa_pool_t *p, struct ioa_pool_cache_ *c);
+bool ioa__pool_swap_for(struct ioa_pool_cache_ *c, size_t n, bool get);
 void ioa__pool_cache_init(struct ioa_pool_cache_ *c);
 size_t ioa__pool_free_count(const ioa_pool_t *p);
 uint32_t ioa__pool_obj_index(const ioa_pool_t *p, const void *obj);
