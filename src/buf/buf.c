@@ -47,7 +47,7 @@
 #define FIRST_PAGE_CLASS 6        /* 4 KiB */
 #define CLASS_LARGE 0xff
 #define MIN_CLASS_SHIFT 6
-#define PAGE 4096u
+#define PAGE ioa_plat_base_page() /* O_DIRECT needs the kernel's page, not 4 KiB */
 #define HEADERS_DEFAULT 4096
 #define CLASS_BYTES_DEFAULT (1u << 20)
 #define MIN_PER_CLASS 4
@@ -109,7 +109,7 @@ static int make_class(ioa_buf_allocator_t *a, unsigned c, size_t count, ioa_pool
 	pc.name = name;
 	pc.obj_size = class_size(c);
 	pc.count = count;
-	pc.align = c >= FIRST_PAGE_CLASS ? PAGE : 16;
+	pc.align = class_size(c) >= PAGE ? PAGE : 16;
 	pc.domain = a->cfg.domain;
 	pc.account = a->cfg.account;
 	pc.flags = IOA_POOL_F_GROW | (a->cfg.flags & IOA_BUF_ALLOCATOR_F_DEBUG ? IOA_POOL_F_DEBUG : 0);
@@ -153,8 +153,9 @@ static void *get_or_grow(ioa_buf_allocator_t *a, ioa_pool_t *p, int *err)
 	while (!o) {
 		pthread_mutex_lock(&a->lock);
 		o = ioa_pool_get(p); /* another thread may have grown it */
-		if (!o)
-			*err = ioa_pool_grow(p, ioa_pool_count(p));
+		if (!o) /* double, within what one growth step may add */
+			*err = ioa_pool_grow(p, ioa_pool_count(p) < IOA_POOL_MAX_COUNT ?
+						ioa_pool_count(p) : IOA_POOL_MAX_COUNT);
 		pthread_mutex_unlock(&a->lock);
 		if (!o && *err)
 			return NULL;
@@ -343,6 +344,8 @@ IOA_API int ioa_buf_alloc(ioa_buf_allocator_t *a, size_t max_len, unsigned flags
 
 	if (!a || !out || !max_len || (flags & ~IOA_BUF_F_VALID))
 		return -EINVAL;
+	if (max_len > SIZE_MAX / 4)
+		return -ENOMEM; /* no such memory; and rounding it up would wrap */
 	b = get_or_grow(a, a->hdr, &r);
 	if (!b)
 		return r;
@@ -354,8 +357,9 @@ IOA_API int ioa_buf_alloc(ioa_buf_allocator_t *a, size_t max_len, unsigned flags
 		ioa_pool_put(a->hdr, b);
 		return r;
 	}
-	if (flags & IOA_BUF_F_ZERO)
-		memset(b->data, 0, max_len);
+	if (flags & IOA_BUF_F_ZERO) /* page-aligned: the whole pages O_DIRECT may fill */
+		memset(b->data, 0, flags & IOA_BUF_F_PAGE_ALIGNED ? ioa_round_up(max_len, PAGE)
+								  : max_len);
 	atomic_store_explicit(&b->refs, 1, memory_order_relaxed);
 	*out = b;
 	return 0;

@@ -768,17 +768,17 @@ IOA_API int ioa_pool_grow(ioa_pool_t *p, size_t count)
 
 /* ---- destruction ------------------------------------------------------------------------------ */
 
-/* In debug mode, name up to 8 objects still out and their getters. */
+/* In debug mode, report objects still out and name up to 8 with their getters. */
 static void report_out(ioa_pool_t *p, size_t out)
 {
 	char name[48];
 	unsigned shown = 0;
 
+	if (!(p->flags & IOA_POOL_F_DEBUG))
+		return; /* release mode: -EBUSY says it */
 	object_name(p, name, sizeof(name));
 	ioa__misuse("ioa_pool_destroy", name, "%zu objects (%zu bytes) still out", out,
 		    out * p->obj_size);
-	if (!(p->flags & IOA_POOL_F_DEBUG))
-		return;
 	for (uint32_t k = 0; k < atomic_load(&p->nchunks); k++)
 		for (uint32_t i = 0; i < p->chunks[k].nobj && shown < 8; i++)
 			if (atomic_load(&p->chunks[k].state[i]) == OBJ_OUT) {
