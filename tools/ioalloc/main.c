@@ -21,6 +21,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "info", "what this system offers for I/O and DMA buffers", cmd_info },
 	{ "bench", "run the benchmarks: ioalloc side by side with its peers", cmd_bench },
+	{ "copy", "copy a file with O_DIRECT through io_uring and registered buffers", cmd_copy },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

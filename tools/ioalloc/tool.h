@@ -14,6 +14,7 @@
 /* Subcommands: ARGV[0] is the subcommand's name; they return an exit status. */
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
 
 /* "ioalloc SUBCMD: message" on stderr. */
 void tool_error(const char *subcmd, const char *fmt, ...)
