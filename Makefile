@@ -25,6 +25,14 @@ check: deps
 bench: build
 	@$(BUILD)/tools/ioalloc/ioalloc bench
 
+# libFuzzer (clang-14, ASan+UBSan) in build-fuzz/: every harness for SECONDS each.
+fuzz: deps
+	@scripts/fuzz.sh $(SECONDS)
+
+# The long stress run: plain, debug mode, and under fault injection; SECONDS per phase.
+stress: build
+	@scripts/stress.sh $(SECONDS) $(BUILD)
+
 install: build
 	meson install -C $(BUILD)
 

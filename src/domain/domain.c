@@ -21,10 +21,12 @@
  * pages, pool, buf) in the low bits, so a free checks owner, size and start in
  * one hash lookup, and destroy can report leaks by kind.
  *
- * Debug mode (IOA_DOMAIN_F_DEBUG): a refused free is also reported through
- * the misuse handler, naming the domain, the call and what was wrong; the
- * leak report lists every live allocation. It cannot see writes outside an
- * allocation (guard pages come with the DMA and page-list services).
+ * Debug mode (IOA_DOMAIN_F_DEBUG, or IOALLOC_DEBUG for every domain): a
+ * refused free or an invalid request is also reported through the misuse
+ * handler, naming the domain, the call and what was wrong; the leak report
+ * lists every live allocation and is a misuse report too. It cannot see
+ * writes outside an allocation (guard pages come with the DMA and page-list
+ * services).
  */
 #include "domain_impl.h"
 
@@ -67,6 +69,8 @@ IOA_API int ioa_domain_create(const struct ioa_domain_config *cfg, ioa_domain_t 
 	if (!d)
 		return -ENOMEM;
 	d->cfg = *cfg;
+	if (ioa__debug_env() & IOA_DBG_DOMAIN)
+		d->cfg.flags |= IOA_DOMAIN_F_DEBUG; /* IOALLOC_DEBUG asks it of every domain */
 	d->fd = -1;
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name ? cfg->name : "domain");
 	d->cfg.name = d->name;
@@ -144,6 +148,14 @@ static int report_leaks(ioa_domain_t *d)
 					      kind_names[k], (unsigned long long)lr.bytes[k]);
 	ioa_plat_warn("domain '%s' destroyed with %llu live allocations, %llu bytes: %s", d->name,
 		      (unsigned long long)lr.total, (unsigned long long)lr.total_bytes, kinds);
+	if (lr.list) { /* debug: a leak is misuse (Driver Verifier's pool tracking) */
+		char obj[64];
+
+		snprintf(obj, sizeof(obj), "domain '%s'", d->name);
+		ioa__misuse("ioa_domain_destroy", obj, "destroyed with %llu live allocations "
+			    "(%llu bytes): %s", (unsigned long long)lr.total,
+			    (unsigned long long)lr.total_bytes, kinds);
+	}
 	return (int)(lr.total > INT32_MAX ? INT32_MAX : lr.total);
 }
 
@@ -275,7 +287,15 @@ int ioa__domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constrain
 IOA_API int ioa_domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constraint *c,
 			     ioa_account_t *acct, uint64_t *bus)
 {
-	return ioa__domain_alloc(d, size, c, acct, IOA_KIND_RAW, bus);
+	int r = ioa__domain_alloc(d, size, c, acct, IOA_KIND_RAW, bus);
+
+	if (r == -EINVAL && d && bus && ioa__domain_debug(d)) {
+		char obj[64];
+
+		snprintf(obj, sizeof(obj), "domain '%s'", d->name);
+		ioa__debug_bad_request("ioa_domain_alloc", obj, size, c, d->bus_min, d->bus_last);
+	}
+	return r;
 }
 
 static void report_bad_free(ioa_domain_t *d, const char *call, uint64_t bus, uint64_t size,

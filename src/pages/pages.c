@@ -17,18 +17,28 @@
  * map of a few microseconds. The pages stay in the linear map as well. One mapping at a time per list. In debug mode
  * the reservation keeps an inaccessible guard page on each side.
  *
+ * A list carries a magic number; a freed list is quarantined in debug mode,
+ * so a second free or a map after free is reported, and bad requests are
+ * reported through the misuse handler naming what is wrong.
+ *
  * Locking: a list is not thread-safe (callers serialize, as with an MDL);
  * different lists may be used from different threads.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ioalloc/pages.h>
 
 #include "domain/domain_impl.h"
+#include "debug/debug.h"
 #include "core/bits.h"
 
+#define PAGES_MAGIC 0x314c444du /* "MDL1": a live list */
+#define DEAD_MAGIC 0x44414544u  /* "DEAD": freed (debug: quarantined) */
+
 struct ioa_pages {
+	uint32_t magic;
 	ioa_domain_t *d;
 	ioa_account_t *acct;
 	uint64_t page;
@@ -40,6 +50,28 @@ struct ioa_pages {
 	uint8_t *map_va;          /* what the caller got */
 	bool lazy;                /* IOA_PAGES_F_LAZY_MAP: mappings are not populated */
 };
+
+static const char *pl_obj(const ioa_pages_t *pl, char *buf, size_t n)
+{
+	snprintf(buf, n, "page list %p of domain '%s'", (const void *)pl, pl->d->name);
+	return buf;
+}
+
+/* A list the caller may use; else a misuse report naming call. */
+static bool live(const ioa_pages_t *pl, const char *call)
+{
+	char obj[96];
+
+	if (pl->magic == PAGES_MAGIC)
+		return true;
+	if (pl->magic == DEAD_MAGIC) {
+		ioa__misuse(call, pl_obj(pl, obj, sizeof(obj)), "the list was already freed");
+	} else {
+		ioa__misuse(call, "page list", "%p is not a page list (magic 0x%08x)",
+			    (const void *)pl, pl->magic);
+	}
+	return false;
+}
 
 static int add_run(ioa_pages_t *pl, uint64_t bus, uint64_t len)
 {
@@ -163,6 +195,18 @@ static int check_alloc_args(ioa_domain_t *d, uint64_t bytes, unsigned flags, uin
 	return bytes + *granule - 1 < bytes ? -EINVAL : 0;
 }
 
+/* An invalid request (r): in debug mode, also a report saying what is wrong. */
+static int bad_request(ioa_domain_t *d, uint64_t bytes, const struct ioa_constraint *c, int r)
+{
+	char obj[64];
+
+	if (ioa__domain_debug(d)) {
+		snprintf(obj, sizeof(obj), "domain '%s'", d->name);
+		ioa__debug_bad_request("ioa_pages_alloc", obj, bytes, c, d->bus_min, d->bus_last);
+	}
+	return r;
+}
+
 IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_constraint *c,
 			    ioa_account_t *acct, unsigned flags, uint64_t chunk_size,
 			    ioa_pages_t **out)
@@ -179,7 +223,7 @@ IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_co
 	bytes = (bytes + granule - 1) & ~(granule - 1);
 	r = run_constraint(d, bytes, c, flags, granule, &rc);
 	if (r)
-		return r;
+		return bad_request(d, bytes, c, r);
 	pl = calloc(1, sizeof(*pl));
 	if (!pl)
 		return -ENOMEM;
@@ -196,10 +240,11 @@ IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_co
 		release_runs(pl);
 		free(pl->runs);
 		free(pl);
-		return r;
+		return r == -EINVAL ? bad_request(d, bytes, c, r) : r;
 	}
 	if (!(flags & IOA_PAGES_F_NO_ZERO))
 		zero_runs(pl);
+	pl->magic = PAGES_MAGIC;
 	*out = pl;
 	return 0;
 }
@@ -210,12 +255,18 @@ IOA_API int ioa_pages_free(ioa_pages_t *pl)
 
 	if (!pl)
 		return 0;
+	if (!live(pl, "ioa_pages_free"))
+		return -EINVAL;
 	if (pl->map_base)
 		ioa_plat_release(pl->map_base, pl->map_len);
 	r = release_runs(pl);
 	free(pl->frames);
 	free(pl->runs);
-	free(pl);
+	pl->magic = DEAD_MAGIC;
+	if (ioa__domain_debug(pl->d))
+		ioa__quarantine(pl); /* a second free finds DEAD_MAGIC */
+	else
+		free(pl);
 	return r;
 }
 
@@ -297,8 +348,19 @@ IOA_API int ioa_pages_sg(const ioa_pages_t *pl, uint64_t max_seg, uint64_t bound
 	size_t nr, count = 0;
 	struct ioa_run *runs;
 
-	if (!pl || !n || !max_seg || (boundary && !ioa_is_pow2(boundary)))
+	if (!pl || !n || !live(pl, "ioa_pages_sg"))
 		return -EINVAL;
+	if (!max_seg || (boundary && !ioa_is_pow2(boundary))) {
+		char obj[96];
+
+		if (ioa__domain_debug(pl->d))
+			ioa__misuse("ioa_pages_sg", pl_obj(pl, obj, sizeof(obj)),
+				    "segments of at most %llu bytes, boundary 0x%llx: %s",
+				    (unsigned long long)max_seg, (unsigned long long)boundary,
+				    max_seg ? "the boundary is not a power of two"
+					    : "segments cannot be 0 bytes");
+		return -EINVAL;
+	}
 	nr = merged_runs(pl, NULL, 0);
 	runs = malloc((nr ? nr : 1) * sizeof(*runs));
 	if (!runs)
@@ -346,7 +408,7 @@ static int map_views(ioa_pages_t *pl, unsigned copies, void **out)
 	uint8_t *base = NULL;
 	int r;
 
-	if (!out)
+	if (!out || !live(pl, copies > 1 ? "ioa_pages_map_ring" : "ioa_pages_map"))
 		return -EINVAL;
 	if (pl->map_base)
 		return -EBUSY;
@@ -377,8 +439,19 @@ IOA_API int ioa_pages_map_ring(ioa_pages_t *pl, void **va)
 
 IOA_API int ioa_pages_unmap(ioa_pages_t *pl, void *va)
 {
-	if (!pl || !pl->map_base || va != pl->map_va)
+	if (!pl || !live(pl, "ioa_pages_unmap"))
 		return -EINVAL;
+	if (!pl->map_base || va != pl->map_va) {
+		char obj[96];
+
+		if (ioa__domain_debug(pl->d) && pl->map_va)
+			ioa__misuse("ioa_pages_unmap", pl_obj(pl, obj, sizeof(obj)),
+				    "unmaps %p, but the list is mapped at %p", va, (void *)pl->map_va);
+		else if (ioa__domain_debug(pl->d))
+			ioa__misuse("ioa_pages_unmap", pl_obj(pl, obj, sizeof(obj)),
+				    "unmaps %p, but the list is not mapped", va);
+		return -EINVAL;
+	}
 	ioa_plat_release(pl->map_base, pl->map_len);
 	pl->map_base = NULL;
 	pl->map_va = NULL;

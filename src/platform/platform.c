@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "debug/debug.h"
 
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
@@ -54,7 +57,7 @@ static struct {
 	_Atomic uint64_t calls, injected, rng;
 } fault;
 
-void ioa_plat_fault_set(enum ioa_plat_site site, uint64_t nth, uint64_t every, uint64_t seed)
+static void fault_arm(int site, uint64_t nth, uint64_t every, uint64_t seed)
 {
 	atomic_store(&fault.armed, 0);
 	fault.site = site;
@@ -63,6 +66,24 @@ void ioa_plat_fault_set(enum ioa_plat_site site, uint64_t nth, uint64_t every, u
 	atomic_store(&fault.calls, 0);
 	atomic_store(&fault.rng, seed ? seed : 1);
 	atomic_store(&fault.armed, nth || every);
+}
+
+/* IOALLOC_FAULT (parsed by debug/fault.c) arms injection at the first call
+ * here, before anything a test sets, which then overrides it. */
+static pthread_once_t fault_env_once = PTHREAD_ONCE_INIT;
+
+static void fault_from_env(void)
+{
+	struct ioa__fault_spec f;
+
+	if (ioa__fault_env(&f))
+		fault_arm(f.site, f.nth, f.every, f.seed);
+}
+
+void ioa_plat_fault_set(enum ioa_plat_site site, uint64_t nth, uint64_t every, uint64_t seed)
+{
+	pthread_once(&fault_env_once, fault_from_env);
+	fault_arm(site, nth, every, seed);
 }
 
 uint64_t ioa_plat_fault_count(void)
@@ -84,6 +105,7 @@ int ioa_plat_fault(enum ioa_plat_site site)
 	uint64_t n;
 	bool fail;
 
+	pthread_once(&fault_env_once, fault_from_env);
 	if (!atomic_load_explicit(&fault.armed, memory_order_relaxed))
 		return 0;
 	if (fault.site != IOA_SITE_COUNT && fault.site != (int)site)

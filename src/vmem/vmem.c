@@ -34,7 +34,8 @@
  *
  * Locking: one mutex per vmem; the import callback runs under it.
  * Debug: ioa_vmem_walk exposes every segment to verifiers; a free of an
- * unknown address or with a wrong size is refused (-EINVAL), never guessed.
+ * unknown address or with a wrong size is refused (-EINVAL), never guessed,
+ * and reported through the misuse handler under IOALLOC_DEBUG=owner.
  */
 #include "vmem_impl.h"
 
@@ -42,6 +43,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "debug/debug.h"
 
 /* 63 segments + the link make one batch 4040 bytes: about one page per batch. */
 #define SEGS_PER_BATCH 63
@@ -648,8 +651,21 @@ int ioa__vmem_free_checked(ioa_vmem_t *vm, uint64_t addr, uint64_t size, uintptr
 
 IOA_API int ioa_vmem_free(ioa_vmem_t *vm, uint64_t addr, uint64_t size)
 {
-	int r = ioa__vmem_free_checked(vm, addr, size, 0, NULL);
+	struct vmem_found f = {0, 0};
+	int r = ioa__vmem_free_checked(vm, addr, size, 0, &f);
+	char obj[48];
 
+	if (r && vm && (ioa__debug_env() & IOA_DBG_OWNER)) { /* IOALLOC_DEBUG=owner */
+		snprintf(obj, sizeof(obj), "vmem '%s'", vm->name);
+		if (r == -ENOENT)
+			ioa__misuse("ioa_vmem_free", obj, "frees 0x%llx (%llu bytes), which was never "
+				    "allocated or is already free", (unsigned long long)addr,
+				    (unsigned long long)size);
+		else
+			ioa__misuse("ioa_vmem_free", obj, "frees 0x%llx with a different size "
+				    "[allocated %llu] [freed %llu]", (unsigned long long)addr,
+				    (unsigned long long)f.size, (unsigned long long)size);
+	}
 	return r == -ENOENT ? -EINVAL : r;
 }
 
