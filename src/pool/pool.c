@@ -689,13 +689,15 @@ static unsigned mag_rounds(const struct ioa_pool_config *cfg)
 
 static int setup_layout(ioa_pool_t *p, const struct ioa_pool_config *cfg)
 {
-	bool dbg = cfg->flags & IOA_POOL_F_DEBUG;
+	/* IOALLOC_DEBUG's redzones, poison or owner keys make every pool a debug one. */
+	bool dbg = (cfg->flags & IOA_POOL_F_DEBUG) ||
+		   (ioa__debug_env() & (IOA_DBG_REDZONES | IOA_DBG_POISON | IOA_DBG_OWNER));
 
 	p->obj_size = cfg->obj_size;
 	p->align = cfg->align ? cfg->align : ALIGN_DEFAULT;
 	p->user_off = dbg ? ioa_round_up(REDZONE, p->align) : 0;
 	p->stride = ioa_round_up(p->user_off + p->obj_size + (dbg ? REDZONE : 0), p->align);
-	p->flags = cfg->flags;
+	p->flags = cfg->flags | (dbg ? IOA_POOL_F_DEBUG : 0);
 	p->mag_cap = mag_rounds(cfg);
 	p->mag_stride = ioa_round_up(sizeof(struct ioa_pool_mag_) + (size_t)p->mag_cap * sizeof(void *), 64);
 	p->f.nthreads = p->mag_cap ? (cfg->threads ? cfg->threads : THREADS_DEFAULT) : 0;
