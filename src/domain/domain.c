@@ -199,11 +199,13 @@ int ioa__domain_window(const ioa_domain_t *d, const struct ioa_constraint *c,
 /* ---- allocation ------------------------------------------------------------- */
 
 /* Bytes of fresh arena that surely hold an aligned, boundary-respecting run. */
-static uint64_t grow_need(uint64_t size, const struct ioa_constraint *c)
+static uint64_t grow_need(const ioa_domain_t *d, uint64_t size, const struct ioa_constraint *c)
 {
 	uint64_t slack = c->boundary && c->align < c->boundary ? c->boundary : c->align;
 
-	return size + (slack > IOA_PAGE_4K ? slack : 0);
+	/* New memory starts on an arena page: alignment up to a page needs no slack
+	 * (a 64 MiB list on 2 MiB pages takes 32 hugepages, not 33). */
+	return size + (slack > d->page ? slack : 0);
 }
 
 /* Search zone z (narrowed constraint zc), growing the arena there under
@@ -218,7 +220,7 @@ static int alloc_in_zone(ioa_domain_t *d, uint64_t size, const struct ioa_constr
 	pthread_mutex_lock(&d->grow_lock);
 	for (int i = 0; i < GROW_ATTEMPTS && r == -ENOMEM; i++) {
 		r = ioa__vmem_xalloc_tag(d->vm, size, 0, zc, tag, bus);
-		if (r == -ENOMEM && ioa__arena_grow(d, grow_need(size, zc), zc))
+		if (r == -ENOMEM && ioa__arena_grow(d, grow_need(d, size, zc), zc))
 			break;
 	}
 	if (r == -ENOMEM)
