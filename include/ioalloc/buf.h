@@ -46,7 +46,7 @@ struct ioa_buf_allocator_config {
 	ioa_account_t *account;   /* charged for every pool and large buffer */
 	unsigned flags;           /* IOA_BUF_ALLOCATOR_F_* */
 	size_t class_bytes;       /* memory per size class at creation; 0: 1 MiB */
-	size_t max_buffers;       /* live buffers at most (headers); 0: 4096 */
+	size_t max_buffers;       /* buffer headers made at creation (more when needed); 0: 4096 */
 };
 
 /* Defaults into cfg. Any thread. */
