@@ -2,7 +2,9 @@
 /*
  * Stress: threads doing a randomized mix of everything the library has -
  * raw domain allocations, page lists (allocated, mapped, ring-mapped,
- * unmapped, freed), DMA buffers and channels, charged to a small tree of
+ * unmapped, freed), DMA buffers and channels, objects of a shared domain
+ * pool and refcounted buffers of a shared allocator (both put or unref'd by
+ * whichever thread ends up holding them), charged to a small tree of
  * accounts (one of them capped, so -EDQUOT happens), and private domains
  * created and destroyed - with objects handed from thread to thread (after
  * mimalloc's test-stress). Every object carries content stamps: the thread
@@ -31,9 +33,11 @@
 #include <string.h>
 #include <time.h>
 #include <ioalloc/account.h>
+#include <ioalloc/buf.h>
 #include <ioalloc/debug.h>
 #include <ioalloc/dma.h>
 #include <ioalloc/pages.h>
+#include <ioalloc/pool.h>
 
 #include "platform/platform.h"
 
@@ -42,7 +46,9 @@
 #define EXCHANGE 64       /* objects in flight between threads */
 #define PAGE 4096u
 
-enum kind { K_RAW, K_DMA, K_PAGES, K_CHAN, K_NKINDS };
+enum kind { K_RAW, K_DMA, K_PAGES, K_CHAN, K_POOL, K_BUF, K_NKINDS };
+
+#define POOL_OBJ 512u /* a pool object: one stamp and the last bytes */
 
 struct obj {
 	enum kind kind;
@@ -52,6 +58,8 @@ struct obj {
 	ioa_dma_buf_t *b;         /* K_DMA */
 	ioa_dma_channel_t *ch;    /* K_CHAN (its buffer: ioa_dma_channel_buffer) */
 	ioa_pages_t *pl;          /* K_PAGES */
+	void *pobj;               /* K_POOL */
+	ioa_buf_t *buf;           /* K_BUF */
 	void *map;
 	bool ring;
 };
@@ -64,6 +72,8 @@ struct stamp {
 
 static struct {
 	ioa_domain_t *d;
+	ioa_pool_t *pool;        /* shared by every thread */
+	ioa_buf_allocator_t *ba; /* shared by every thread */
 	ioa_account_t *acct[5]; /* [0]: root; [4]: capped */
 	unsigned threads;
 	double seconds;
@@ -134,14 +144,24 @@ static void each_range(ioa_domain_t *d, struct obj *o, void (*fn)(uint8_t *, uin
 		for (size_t i = 0; i < n && i < 256; i++)
 			fn(ioa_domain_virt(d, runs[i].bus), runs[i].len, o);
 		break;
+	case K_POOL:
+		fn(o->pobj, POOL_OBJ, o);
+		break;
+	case K_BUF:
+		fn(ioa_buf_data(o->buf), ioa_buf_max_length(o->buf), o);
+		break;
 	default:
 		break;
 	}
 }
 
+/* Stamps go at page starts that leave room for the stamp and the last bytes'
+ * copy (buffers and pool objects need not be whole pages). */
+#define STAMP_FITS(off, len) ((off) + sizeof(struct stamp) + sizeof(uint64_t) <= (len))
+
 static void write_range(uint8_t *va, uint64_t len, struct obj *o)
 {
-	for (uint64_t off = 0; off < len; off += PAGE) {
+	for (uint64_t off = 0; STAMP_FITS(off, len); off += PAGE) {
 		struct stamp s = {STAMP_MAGIC, o->owner, o->seq, (uint64_t)(uintptr_t)(va + off)};
 
 		memcpy(va + off, &s, sizeof(s));
@@ -151,7 +171,7 @@ static void write_range(uint8_t *va, uint64_t len, struct obj *o)
 
 static void check_range(uint8_t *va, uint64_t len, struct obj *o)
 {
-	for (uint64_t off = 0; off < len; off += PAGE) {
+	for (uint64_t off = 0; STAMP_FITS(off, len); off += PAGE) {
 		struct stamp s;
 
 		memcpy(&s, va + off, sizeof(s));
@@ -234,6 +254,14 @@ static struct obj *alloc_obj(struct thread *t)
 		r = ioa_pages_alloc(G.d, PAGE * (1 + rnd(t) % 256), &c, o->acct,
 				    rnd(t) % 4 ? 0 : IOA_PAGES_F_PARTIAL_OK, 0, &o->pl);
 		break;
+	case K_POOL:
+		o->pobj = ioa_pool_get(G.pool);
+		r = o->pobj ? 0 : -ENOMEM; /* empty as this thread sees it: a refusal */
+		break;
+	case K_BUF:
+		r = ioa_buf_alloc(G.ba, 64 + rnd(t) % (96u << 10),
+				  rnd(t) & 1 ? IOA_BUF_F_PAGE_ALIGNED : 0, &o->buf);
+		break;
 	case K_CHAN:
 		r = ioa_dma_channel_create(G.d, &c, 128u << 10, o->acct, &o->ch);
 		if (!r && (r = ioa_dma_channel_alloc(o->ch, 1 + rnd(t) % (64u << 10), NULL))) {
@@ -267,6 +295,8 @@ static void free_obj(struct thread *t, struct obj *o)
 	case K_DMA: r = ioa_dma_free(o->b); break;
 	case K_PAGES: r = ioa_pages_free(o->pl); break;
 	case K_CHAN: r = ioa_dma_channel_destroy(o->ch); break;
+	case K_POOL: ioa_pool_put(G.pool, o->pobj); break;
+	case K_BUF: r = ioa_buf_unref(o->buf); break; /* the last reference: 0 left */
 	default: break;
 	}
 	if (r)
@@ -306,6 +336,13 @@ static void touch_obj(struct thread *t, struct obj *o)
 		if ((r = ioa_dma_sync_for_device(o->b, 0, ioa_dma_allocated_size(o->b))) ||
 		    (r = ioa_dma_sync_for_cpu(o->b, 0, PAGE)))
 			unexpected("sync", r);
+		each_range(G.d, o, check_range);
+		t->ops[OP_SYNC]++;
+		return;
+	case K_BUF: /* a second holder comes and goes */
+		if (ioa_buf_ref(o->buf) != o->buf || ioa_buf_refcount(o->buf) != 2 ||
+		    ioa_buf_unref(o->buf) != 1)
+			unexpected("ref/unref", -EINVAL);
 		each_range(G.d, o, check_range);
 		t->ops[OP_SYNC]++;
 		return;
@@ -465,6 +502,38 @@ static int setup(void)
 		fprintf(stderr, "stress: cannot create the domain: %s\n", strerror(-r));
 		return r;
 	}
+	r = -ENOMEM;
+	for (int i = 0; i < 1000 && r; i++) {
+		struct ioa_pool_config pc;
+		struct ioa_constraint c;
+
+		ioa_pool_config_init(&pc);
+		ioa_constraint_init(&c);
+		c.boundary = PAGE; /* no object straddles a page */
+		pc.name = "stress";
+		pc.obj_size = POOL_OBJ;
+		pc.count = 2048;
+		pc.domain = G.d;
+		pc.constraint = &c;
+		pc.flags = G.debug ? IOA_POOL_F_DEBUG : 0;
+		r = ioa_pool_create(&pc, &G.pool);
+	}
+	for (int i = 0; i < 1000 && !r; i++) {
+		struct ioa_buf_allocator_config bc;
+
+		ioa_buf_allocator_config_init(&bc);
+		bc.name = "stress";
+		bc.domain = G.d;
+		bc.class_bytes = 256u << 10;
+		bc.flags = G.debug ? IOA_BUF_ALLOCATOR_F_DEBUG : 0;
+		if (!(r = ioa_buf_allocator_create(&bc, &G.ba)))
+			break;
+		r = i < 999 ? 0 : r;
+	}
+	if (r) {
+		fprintf(stderr, "stress: cannot create the pool or buffers: %s\n", strerror(-r));
+		return r;
+	}
 	G.acct[0] = NULL; /* the root */
 	ioa_account_create(ioa_domain_account(G.d), "alice", IOA_ACCOUNT_UNLIMITED, &G.acct[1]);
 	ioa_account_create(G.acct[1], "alice/rt", IOA_ACCOUNT_UNLIMITED, &G.acct[2]);
@@ -477,7 +546,18 @@ static int setup(void)
 static int teardown(void)
 {
 	struct ioa_domain_stats st = {.size = sizeof(st)};
-	int bad = 0;
+	int bad = 0, r;
+
+	/* Every thread has exited (its magazines went back): all objects are in. */
+	if (ioa_pool_free_count(G.pool) != ioa_pool_count(G.pool) || (r = ioa_pool_destroy(G.pool))) {
+		fprintf(stderr, "stress: pool: %zu of %zu objects back\n",
+			ioa_pool_free_count(G.pool), ioa_pool_count(G.pool));
+		bad++;
+	}
+	if ((r = ioa_buf_allocator_destroy(G.ba))) {
+		fprintf(stderr, "stress: buffer allocator: %s\n", strerror(-r));
+		bad++;
+	}
 
 	ioa_domain_stats(G.d, &st);
 	if (st.live_allocs || st.vmem.alloc_bytes || st.root.usage) {
