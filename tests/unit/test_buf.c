@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <ioalloc/buf.h>
 #include <ioalloc/debug.h>
+
+#include "platform/platform.h"
 #ifdef IOA_HAVE_URING
 #include <liburing.h>
 #endif
@@ -305,7 +307,12 @@ static void fixed_buffer_reads(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(io_uring_queue_init(8, &ring, 0), 0);
 	assert_int_equal(ioa_buf_allocator_reserve(a, 1 << 16, IOA_BUF_F_PAGE_ALIGNED, 4), 0);
+	ioa_plat_fault_set(IOA_SITE_URING, 1, 0, 0); /* the kernel refuses: a clean error */
 	r = ioa_buf_allocator_register(a, &ring);
+	ioa_plat_fault_set(IOA_SITE_COUNT, 0, 0, 0);
+	assert_true(r < 0);
+	assert_int_equal(ioa_buf_fixed(b[0] = NULL, &idx, &off), -EINVAL);
+	r = ioa_buf_allocator_register(a, &ring); /* nothing half-registered is left */
 	if (r == -ENOMEM && !ioa_test_has_cap(CAP_IPC_LOCK)) {
 		/* pinning counts against RLIMIT_MEMLOCK without CAP_IPC_LOCK: documented */
 		print_message("register: -ENOMEM under RLIMIT_MEMLOCK, as documented\n");
