@@ -22,6 +22,14 @@ typedef void (*ioa_misuse_fn)(void *arg, const char *call, const char *object,
  * Returns the previous handler. */
 IOA_API ioa_misuse_fn ioa_set_misuse_handler(ioa_misuse_fn fn, void *arg);
 
+/* Mark the calling thread's real-time path (sections nest). Until the
+ * matching ioa_rt_leave, any system call the library would make on this
+ * thread - mapping, locking, growing an arena or a pool, io_uring set-up - is
+ * reported as misuse (naming the system call) before it is made. Real-time
+ * safe; outside a section the check costs one thread-local load. */
+IOA_API void ioa_rt_enter(void);
+IOA_API void ioa_rt_leave(void);
+
 IOA_END_DECLS
 
 #endif

@@ -502,8 +502,10 @@ IOA_API int ioa_buf_allocator_register(ioa_buf_allocator_t *a, struct io_uring *
 		r = -ENOMEM;
 	for (size_t i = 0; !r && i < a->nreg; i++)
 		iov[i] = (struct iovec){a->reg[i].base, a->reg[i].len};
-	if (!r)
+	if (!r) {
+		ioa__rt_syscall("io_uring_register");
 		r = ioa_plat_fault(IOA_SITE_URING);
+	}
 	if (!r)
 		r = io_uring_register_buffers(ring, iov, (unsigned)a->nreg);
 	if (!r)

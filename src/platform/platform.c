@@ -167,6 +167,8 @@ int ioa_plat_memfd(const char *name, size_t page_size, int *fd)
 	unsigned flags;
 	int r = memfd_page_flags(page_size, &flags);
 
+	ioa__rt_syscall("memfd_create");
+
 	if (r)
 		return r;
 	FAULT_POINT(IOA_SITE_MEMFD);
@@ -179,12 +181,14 @@ int ioa_plat_memfd(const char *name, size_t page_size, int *fd)
 
 int ioa_plat_resize(int fd, uint64_t size)
 {
+	ioa__rt_syscall("ftruncate");
 	FAULT_POINT(IOA_SITE_FTRUNCATE);
 	return ftruncate(fd, (off_t)size) ? -errno : 0;
 }
 
 void ioa_plat_close(int fd)
 {
+	ioa__rt_syscall("close");
 	if (fd >= 0)
 		close(fd);
 }
@@ -196,6 +200,7 @@ int ioa_plat_reserve(size_t size, size_t align, void **out)
 	size_t span = size + align;
 	uint8_t *p, *a;
 
+	ioa__rt_syscall("mmap");
 	FAULT_POINT(IOA_SITE_MMAP);
 	p = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
@@ -212,6 +217,7 @@ int ioa_plat_reserve(size_t size, size_t align, void **out)
 
 void ioa_plat_release(void *addr, size_t size)
 {
+	ioa__rt_syscall("munmap");
 	if (addr && size)
 		munmap(addr, size);
 }
@@ -220,6 +226,7 @@ int ioa_plat_map(void *addr, size_t len, int fd, uint64_t off)
 {
 	void *p;
 
+	ioa__rt_syscall("mmap");
 	FAULT_POINT(IOA_SITE_MMAP);
 	p = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, (off_t)off);
 	if (p == MAP_FAILED) {
@@ -234,14 +241,17 @@ int ioa_plat_map(void *addr, size_t len, int fd, uint64_t off)
 
 int ioa_plat_unmap(void *addr, size_t len)
 {
-	void *p = mmap(addr, len, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	void *p;
 
+	ioa__rt_syscall("mmap");
+	p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0);
 	return p == MAP_FAILED ? -errno : 0;
 }
 
 int ioa_plat_protect(void *addr, size_t len, bool accessible)
 {
+	ioa__rt_syscall("mprotect");
 	return mprotect(addr, len, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) ? -errno : 0;
 }
 
@@ -264,6 +274,7 @@ static void warn_memlock(size_t len, int err)
 
 int ioa_plat_lock(void *addr, size_t len, bool quiet)
 {
+	ioa__rt_syscall("mlock");
 	int e = ioa_plat_fault(IOA_SITE_MLOCK);
 
 	if (!e && mlock(addr, len) == 0)
@@ -276,6 +287,7 @@ int ioa_plat_lock(void *addr, size_t len, bool quiet)
 
 void ioa_plat_unlock(void *addr, size_t len)
 {
+	ioa__rt_syscall("munlock");
 	munlock(addr, len);
 }
 
@@ -283,6 +295,7 @@ int ioa_plat_prefault(void *addr, size_t len, size_t page_size)
 {
 	volatile uint8_t *p = addr;
 
+	ioa__rt_syscall("madvise");
 	if (madvise(addr, len, MADV_POPULATE_WRITE) == 0)
 		return 0;
 	if (errno != EINVAL)
@@ -295,6 +308,7 @@ int ioa_plat_prefault(void *addr, size_t len, size_t page_size)
 
 int ioa_plat_populate_shared(void *addr, size_t len, size_t page_size)
 {
+	ioa__rt_syscall("madvise");
 	if (madvise(addr, len, MADV_POPULATE_READ) == 0)
 		return 0;
 	return errno == EINVAL ? ioa_plat_prefault(addr, len, page_size) : -errno;
@@ -311,6 +325,7 @@ int ioa_plat_virt_to_phys(const void *va, size_t n, size_t page_size, uint64_t *
 	uint64_t ent;
 	int fd, r = 0;
 
+	ioa__rt_syscall("pread (pagemap)");
 	FAULT_POINT(IOA_SITE_PAGEMAP);
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
