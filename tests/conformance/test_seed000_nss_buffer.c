@@ -9,7 +9,7 @@
  * SDK documentation it summarizes, or issue #7, and said so. The buffers are
  * plain locked memory (no domain), so IOALLOC_DOMAIN plays no part here.
  */
-#include "testlib.h"
+#include "conformance.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,32 +82,14 @@
 	"works on a real disk file)\""
 #define R_NULL "issue #7: \"NULL out-pointers give E_POINTER\""
 
-#define check(cond, sentence) \
-	do { \
-		if (!(cond)) \
-			fail_msg("%s\n  checks: \"%s\"", #cond, sentence); \
-	} while (0)
-
 #define KiB 1024u
 #define MiB (1024u * 1024u)
 #define BLOCK 4096u /* O_DIRECT transfers: a multiple of the logical block size */
 
-static unsigned misuses;
-static char last_misuse[512];
-
-static void count_misuse(void *arg, const char *call, const char *object, const char *msg)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last_misuse, sizeof(last_misuse), "%s: %s: %s", call, object, msg);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	misuses = 0;
-	last_misuse[0] = '\0';
-	ioa_set_misuse_handler(count_misuse, NULL);
+	ioa_test_catch_misuse();
 	return 0;
 }
 
@@ -115,8 +97,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	ioa_set_misuse_handler(NULL, NULL);
-	return misuses ? -1 : 0;
+	ioa_test_release_misuse();
+	return ioa_test_misuses ? -1 : 0;
 }
 
 static IWMSBufferAllocator *new_allocator(void)
@@ -417,8 +399,8 @@ static void references_are_the_native_buffers(void **state)
 	 * checkers see the freed object instead. */
 	if (!ioa_test_under_valgrind() && !ioa_test_under_asan()) {
 		INSSBuffer_Release(d);
-		check(misuses == 1 && strstr(last_misuse, "after its last reference"), R_REFS);
-		misuses = 0;
+		check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "after its last reference"), R_REFS);
+		ioa_test_misuses = 0;
 	}
 	IWMSBufferAllocator_Release(a);
 }

@@ -9,7 +9,7 @@
  * meson.build): an ISA range at 1 MiB, 16 MiB just below 4 GiB and 16 MiB
  * above it, so each address limit selects a real zone.
  */
-#include "testlib.h"
+#include "conformance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,28 +52,11 @@
 #define R_IID "research/seeds.md: \"IID_IDmaChannel 22C6AC61-851B-11D0-9A7F-00AA0038ACFE\""
 #define R_NULL "issue #7: \"NULL out-pointers give STATUS_INVALID_PARAMETER\""
 
-/* Fail naming the condition and the sentence it checks. */
-#define check(cond, sentence) \
-	do { \
-		if (!(cond)) \
-			fail_msg("%s\n  checks: \"%s\"", #cond, sentence); \
-	} while (0)
-
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
 static ioa_domain_t *dom;
 static uint64_t live_at_start;
-static unsigned misuses;
-static char last_misuse[512];
-
-static void count_misuse(void *arg, const char *call, const char *object, const char *msg)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last_misuse, sizeof(last_misuse), "%s: %s: %s", call, object, msg);
-}
-
 static uint64_t live_allocs(void)
 {
 	struct ioa_domain_stats st = {.size = sizeof(st)};
@@ -85,8 +68,7 @@ static uint64_t live_allocs(void)
 static int setup(void **state)
 {
 	(void)state;
-	misuses = 0;
-	ioa_set_misuse_handler(count_misuse, NULL);
+	ioa_test_catch_misuse();
 	live_at_start = live_allocs();
 	return 0;
 }
@@ -95,7 +77,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	ioa_set_misuse_handler(NULL, NULL);
+	ioa_test_release_misuse();
 	return live_allocs() == live_at_start ? 0 : -1;
 }
 
@@ -259,7 +241,7 @@ static void free_buffer_on_an_empty_channel_is_harmless(void **state)
 	IDmaChannel_FreeBuffer(ch);
 	check(IDmaChannel_SystemAddress(ch) == NULL && bus_of(ch) == 0, R_FREE);
 	check(IDmaChannel_AllocatedBufferSize(ch) == 0 && IDmaChannel_BufferSize(ch) == 0, R_FREE);
-	check(misuses == 0, R_FREE);
+	check(ioa_test_misuses == 0, R_FREE);
 	IDmaChannel_Release(ch);
 }
 
@@ -342,7 +324,7 @@ static void buffer_size_is_advisory(void **state)
 	check(IDmaChannel_BufferSize(ch) == 4000, R_BUFSIZE);
 	check(IDmaChannel_AllocatedBufferSize(ch) == 12000, R_BUFSIZE);
 	IDmaChannel_SetBufferSize(ch, 12001); /* more than allocated: a misuse */
-	check(misuses == 1 && IDmaChannel_BufferSize(ch) == 4000, R_BUFSIZE);
+	check(ioa_test_misuses == 1 && IDmaChannel_BufferSize(ch) == 4000, R_BUFSIZE);
 	IDmaChannel_Release(ch);
 }
 

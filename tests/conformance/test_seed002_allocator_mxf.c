@@ -10,7 +10,7 @@
  * WDK documentation it summarizes, or issue #7, and said so. The pools are
  * plain locked memory (no domain).
  */
-#include "testlib.h"
+#include "conformance.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -75,28 +75,10 @@
 	"DisconnectOutput is called\""
 #define R_LEAK "issue #7 (as for the other seeds): a last Release with objects out is reported"
 
-#define check(cond, sentence) \
-	do { \
-		if (!(cond)) \
-			fail_msg("%s\n  checks: \"%s\"", #cond, sentence); \
-	} while (0)
-
-static unsigned misuses;
-static char last_misuse[512];
-
-static void count_misuse(void *arg, const char *call, const char *object, const char *msg)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last_misuse, sizeof(last_misuse), "%s: %s: %s", call, object, msg);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	misuses = 0;
-	last_misuse[0] = '\0';
-	ioa_set_misuse_handler(count_misuse, NULL);
+	ioa_test_catch_misuse();
 	return 0;
 }
 
@@ -104,8 +86,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	ioa_set_misuse_handler(NULL, NULL);
-	return misuses ? -1 : 0;
+	ioa_test_release_misuse();
+	return ioa_test_misuses ? -1 : 0;
 }
 
 static PALLOCATORMXF new_allocator(USHORT size, ULONG count)
@@ -342,11 +324,11 @@ static void put_message_recycles_the_whole_chain(void **state)
 	SET_INCOMPLETE_EVT(e[7]);
 	check(IAllocatorMXF_PutMessage(a, e[0]) == STATUS_SUCCESS, R_CHAIN);
 	check(holds_all(a, COUNT), R_CHAIN);
-	check(misuses == 0, R_PUT); /* no short event's data was taken for a buffer */
+	check(ioa_test_misuses == 0, R_PUT); /* no short event's data was taken for a buffer */
 	/* A long event without a buffer (or with its buffer already put back). */
 	e[0] = get_message(a);
 	e[0]->cbEvent = 500;
-	check(IAllocatorMXF_PutMessage(a, e[0]) == STATUS_SUCCESS && misuses == 0, R_PUT);
+	check(IAllocatorMXF_PutMessage(a, e[0]) == STATUS_SUCCESS && ioa_test_misuses == 0, R_PUT);
 	check(holds_all(a, COUNT), R_END);
 	IAllocatorMXF_Release(a);
 }
@@ -361,11 +343,11 @@ static void a_cyclic_chain_is_refused(void **state)
 	e0->pNextEvt = e1;
 	e1->pNextEvt = e0;
 	check(IAllocatorMXF_PutMessage(a, e0) == STATUS_INVALID_PARAMETER, R_END);
-	check(misuses == 1 && strstr(last_misuse, "a cycle"), R_END);
+	check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "a cycle"), R_END);
 	SET_PACKAGE_EVT(p); /* a package that contains itself */
 	p->uData.pPackageEvt = p;
-	check(IAllocatorMXF_PutMessage(a, p) == STATUS_INVALID_PARAMETER && misuses == 2, R_END);
-	misuses = 0;
+	check(IAllocatorMXF_PutMessage(a, p) == STATUS_INVALID_PARAMETER && ioa_test_misuses == 2, R_END);
+	ioa_test_misuses = 0;
 	e0->pNextEvt = NULL;
 	e1->pNextEvt = NULL;
 	CLEAR_PACKAGE_EVT(p);
@@ -458,8 +440,8 @@ static void a_last_release_with_events_out_is_reported(void **state)
 
 	(void)state;
 	check(IAllocatorMXF_Release(a) == 0, R_LEAK);
-	check(misuses == 1 && strstr(last_misuse, "1 events and 2 buffers"), R_LEAK);
-	misuses = 0;
+	check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "1 events and 2 buffers"), R_LEAK);
+	ioa_test_misuses = 0;
 	/* Their memory is kept: still writable. */
 	memset(e, 1, sizeof(*e));
 	memset(b1, 2, 64);

@@ -10,7 +10,7 @@
  * tests/conformance/meson.build) holds 36 MiB in all, so running it out of
  * memory is quick and deterministic.
  */
-#include "testlib.h"
+#include "conformance.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -57,12 +57,6 @@
 	"research/seeds.md: ERROR_NOT_ENOUGH_MEMORY 8, ERROR_INVALID_PARAMETER 87, " \
 	"ERROR_INSUFFICIENT_BUFFER 122, NO_ERROR 0"
 
-#define check(cond, sentence) \
-	do { \
-		if (!(cond)) \
-			fail_msg("%s\n  checks: \"%s\"", #cond, sentence); \
-	} while (0)
-
 #define KiB 1024u
 #define MiB (1024u * 1024u)
 /* Buffers of this size cost one 4 KiB quantum each, the hidden header included. */
@@ -71,16 +65,6 @@
 static ioa_domain_t *dom;
 static uint64_t live_at_start;
 static unsigned children_at_start;
-static unsigned misuses;
-static char last_misuse[512];
-
-static void count_misuse(void *arg, const char *call, const char *object, const char *msg)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last_misuse, sizeof(last_misuse), "%s: %s: %s", call, object, msg);
-}
-
 static void counts(uint64_t *live, unsigned *children)
 {
 	struct ioa_domain_stats st = {.size = sizeof(st)};
@@ -93,9 +77,7 @@ static void counts(uint64_t *live, unsigned *children)
 static int setup(void **state)
 {
 	(void)state;
-	misuses = 0;
-	last_misuse[0] = '\0';
-	ioa_set_misuse_handler(count_misuse, NULL);
+	ioa_test_catch_misuse();
 	counts(&live_at_start, &children_at_start);
 	return 0;
 }
@@ -107,7 +89,7 @@ static int teardown(void **state)
 	unsigned children;
 
 	(void)state;
-	ioa_set_misuse_handler(NULL, NULL);
+	ioa_test_release_misuse();
 	counts(&live, &children);
 	return live == live_at_start && children == children_at_start ? 0 : -1;
 }
@@ -141,7 +123,7 @@ static void a_buffer_of_size_bytes_is_returned(void **state)
 	check(((uint8_t *)buf)[9999] == 0xa5, S_SIZE);
 	check((uintptr_t)buf % 64 == 0, S_BUFFER);
 	VideoPortReleaseBuffer(ext, buf);
-	check(misuses == 0, S_RELEASE);
+	check(ioa_test_misuses == 0, S_RELEASE);
 	IoaDeleteVideoMiniport(ext);
 }
 
@@ -232,7 +214,7 @@ static void null_pointers(void **state)
 	VideoPortReleaseBuffer(ext, NULL);
 	VideoPortFreePool(ext, NULL);
 	IoaDeleteVideoMiniport(NULL);
-	check(misuses == 0, R_NULLFREE);
+	check(ioa_test_misuses == 0, R_NULLFREE);
 	/* Zero bytes is a valid, distinct allocation. */
 	check(VideoPortAllocateBuffer(ext, 0, &buf) == NO_ERROR && buf != NULL, S_SIZE);
 	VideoPortReleaseBuffer(ext, buf);
@@ -261,7 +243,7 @@ static void the_pool_pair_keeps_its_tag_hidden(void **state)
 	check(q != NULL, S_POOL);
 	VideoPortFreePool(ext, q);
 	VideoPortFreePool(ext, p);
-	check(misuses == 0, R_TAG);
+	check(ioa_test_misuses == 0, R_TAG);
 	IoaDeleteVideoMiniport(ext);
 }
 
@@ -275,17 +257,17 @@ static void mixing_the_pairs_is_reported(void **state)
 	pool = VideoPortAllocatePool(ext, VpPagedPool, 100, 3);
 	assert_non_null(pool);
 	VideoPortReleaseBuffer(ext, pool);
-	check(misuses == 1 && strstr(last_misuse, "VideoPortFreePool"), R_PAIRS);
+	check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "VideoPortFreePool"), R_PAIRS);
 	VideoPortFreePool(ext, buf);
-	check(misuses == 2 && strstr(last_misuse, "VideoPortReleaseBuffer"), R_PAIRS);
+	check(ioa_test_misuses == 2 && strstr(ioa_test_last_misuse, "VideoPortReleaseBuffer"), R_PAIRS);
 	VideoPortReleaseBuffer(other, buf); /* another miniport's */
-	check(misuses == 3 && strstr(last_misuse, "belongs to"), R_PAIRS);
+	check(ioa_test_misuses == 3 && strstr(ioa_test_last_misuse, "belongs to"), R_PAIRS);
 	/* Refused releases changed nothing: the right calls still work, once. */
 	VideoPortReleaseBuffer(ext, buf);
 	VideoPortFreePool(ext, pool);
-	check(misuses == 3, R_PAIRS);
+	check(ioa_test_misuses == 3, R_PAIRS);
 	VideoPortReleaseBuffer(ext, buf);
-	check(misuses == 4 && strstr(last_misuse, "already released"), R_PAIRS);
+	check(ioa_test_misuses == 4 && strstr(ioa_test_last_misuse, "already released"), R_PAIRS);
 	IoaDeleteVideoMiniport(ext);
 	IoaDeleteVideoMiniport(other);
 }
@@ -300,13 +282,13 @@ static void deleting_with_live_buffers_reports_them(void **state)
 	b = VideoPortAllocatePool(ext, VpNonPagedPool, 5000, 4);
 	assert_non_null(b);
 	IoaDeleteVideoMiniport(ext);
-	check(misuses == 1 && strstr(last_misuse, "2 live allocations"), R_LEAKS);
-	check(strstr(last_misuse, "12288 bytes") != NULL, R_LEAKS); /* 4 KiB + 8 KiB charged */
+	check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "2 live allocations"), R_LEAKS);
+	check(strstr(ioa_test_last_misuse, "12288 bytes") != NULL, R_LEAKS); /* 4 KiB + 8 KiB charged */
 	/* They stay valid; the last release ends the miniport and its account. */
 	memset(a, 1, 100);
 	VideoPortReleaseBuffer(ext, a);
 	VideoPortFreePool(ext, b);
-	check(misuses == 1, R_LEAKS);
+	check(ioa_test_misuses == 1, R_LEAKS);
 }
 
 /* Two threads race for one miniport's allowance: together they never get

@@ -13,7 +13,7 @@
  * nothing else here touches: a HighAddress inside it gives a small window the
  * tests can fill page by page.
  */
-#include "testlib.h"
+#include "conformance.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -67,12 +67,6 @@
 #define R_NULL "issue #7: \"NULL out-pointers give STATUS_INVALID_PARAMETER\""
 #define R_IID "research/seeds.md: \"IID 1809ce5a-64bc-4e62-bd7d-95bce43de393\""
 
-#define check(cond, sentence) \
-	do { \
-		if (!(cond)) \
-			fail_msg("%s\n  checks: \"%s\"", #cond, sentence); \
-	} while (0)
-
 #define KiB 1024ull
 #define MiB (1024ull * 1024ull)
 #define LOW 0x100000ull             /* the first range of the test domain */
@@ -89,16 +83,6 @@ _Static_assert(sizeof(PFN_NUMBER) == 8 && sizeof(ULONG) == 4, R_LAYOUT);
 static ioa_domain_t *dom;
 static PPORTWAVERTSTREAM stream;
 static uint64_t live_at_start;
-static unsigned misuses;
-static char last_misuse[512];
-
-static void count_misuse(void *arg, const char *call, const char *object, const char *msg)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last_misuse, sizeof(last_misuse), "%s: %s: %s", call, object, msg);
-}
-
 static uint64_t live_allocs(void)
 {
 	struct ioa_domain_stats st = {.size = sizeof(st)};
@@ -110,8 +94,7 @@ static uint64_t live_allocs(void)
 static int setup(void **state)
 {
 	(void)state;
-	misuses = 0;
-	ioa_set_misuse_handler(count_misuse, NULL);
+	ioa_test_catch_misuse();
 	live_at_start = live_allocs();
 	return IoaNewPortWaveRTStream(&stream) == STATUS_SUCCESS ? 0 : -1;
 }
@@ -121,8 +104,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	IPortWaveRTStream_Release(stream);
-	ioa_set_misuse_handler(NULL, NULL);
-	return live_allocs() == live_at_start && misuses == 0 ? 0 : -1;
+	ioa_test_release_misuse();
+	return live_allocs() == live_at_start && ioa_test_misuses == 0 ? 0 : -1;
 }
 
 static PHYSICAL_ADDRESS pa(uint64_t v)
@@ -335,7 +318,7 @@ static void map_allocated_pages_gives_software_access(void **state)
 	check(va != NULL && va[PAGE_SIZE] == 0x11, R_ONE_MAP);
 	check(IPortWaveRTStream_MapAllocatedPages(stream, m, MmMaximumCacheType) == NULL, S_MAP);
 	free_mdl(m); /* still mapped */
-	check(misuses == 0, R_MAPPED_FREE);
+	check(ioa_test_misuses == 0, R_MAPPED_FREE);
 }
 
 static void physical_page_addresses(void **state)
@@ -365,12 +348,12 @@ static void free_pages_from_mdl_frees_the_mdl(void **state)
 	free_mdl(m);
 	check(live_allocs() == before, R_FREE_MDL); /* ASan/valgrind see the MDL go too */
 	free_mdl(NULL);
-	check(misuses == 0, R_FREE_MDL);
+	check(ioa_test_misuses == 0, R_FREE_MDL);
 	/* An MDL it never made is refused and reported. */
 	memset(fake, 0, sizeof(fake));
 	free_mdl((PMDL)(void *)((char *)fake + 128));
-	check(misuses == 1 && strstr(last_misuse, "FreePagesFromMdl"), R_FREE_MDL);
-	misuses = 0;
+	check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "FreePagesFromMdl"), R_FREE_MDL);
+	ioa_test_misuses = 0;
 }
 
 static void the_stream_is_a_counted_iunknown(void **state)
@@ -403,12 +386,12 @@ static void releasing_a_stream_with_live_mdls_reports_them(void **state)
 	m = IPortWaveRTStream_AllocatePagesForMdl(other, pa(UINT64_MAX), 3 * PAGE_SIZE);
 	assert_non_null(m);
 	check(IPortWaveRTStream_Release(other) == 0, R_FREE_MDL);
-	check(misuses == 1 && strstr(last_misuse, "1 MDLs not freed"), R_FREE_MDL);
+	check(ioa_test_misuses == 1 && strstr(ioa_test_last_misuse, "1 MDLs not freed"), R_FREE_MDL);
 	/* The MDL outlives its stream and is freed through another. */
 	check(pages(m) == 3, R_FREE_MDL);
 	free_mdl(m);
-	check(misuses == 1, R_FREE_MDL);
-	misuses = 0;
+	check(ioa_test_misuses == 1, R_FREE_MDL);
+	ioa_test_misuses = 0;
 }
 
 int main(void)

@@ -7,6 +7,8 @@
 
 #include "platform/platform.h"
 
+#include <ioalloc/debug.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +96,27 @@ bool ioa_test_under_valgrind(void)
 #else
 	return false;
 #endif
+}
+
+unsigned ioa_test_misuses;
+char ioa_test_last_misuse[512];
+
+static void record_misuse(void *arg, const char *call, const char *object, const char *message)
+{
+	(void)arg;
+	ioa_test_misuses++;
+	snprintf(ioa_test_last_misuse, sizeof(ioa_test_last_misuse), "%s: %s: %s", call, object,
+		 message);
+}
+
+void ioa_test_catch_misuse(void)
+{
+	ioa_test_misuses = 0;
+	ioa_test_last_misuse[0] = '\0';
+	ioa_set_misuse_handler(record_misuse, NULL);
+}
+
+void ioa_test_release_misuse(void)
+{
+	ioa_set_misuse_handler(NULL, NULL);
 }

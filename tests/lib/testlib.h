@@ -32,6 +32,15 @@ bool ioa_test_under_tsan(void);
 /* True when running under Valgrind (the build has its headers). */
 bool ioa_test_under_valgrind(void);
 
+/* Misuse reports recorded instead of aborting. ioa_test_catch_misuse() zeroes
+ * the count and installs the recorder (process-wide); each report bumps
+ * ioa_test_misuses and leaves "call: object: message" in ioa_test_last_misuse.
+ * ioa_test_release_misuse() puts the default handler back. */
+extern unsigned ioa_test_misuses;
+extern char ioa_test_last_misuse[512];
+void ioa_test_catch_misuse(void);
+void ioa_test_release_misuse(void);
+
 /* A small deterministic PRNG (splitmix64) for randomised tests with fixed seeds. */
 static inline uint64_t ioa_test_rand(uint64_t *state)
 {

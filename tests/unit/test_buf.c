@@ -180,16 +180,6 @@ static void references_race_safely(void **state)
 	assert_int_equal(ioa_buf_allocator_destroy(a), 0); /* nothing live: all freed */
 }
 
-static int misuses;
-static char last[256];
-
-static void catch_misuse(void *arg, const char *call, const char *object, const char *msg)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last, sizeof(last), "%s: %s: %s", call, object, msg);
-}
-
 static void misuse_is_named(void **state)
 {
 	ioa_buf_allocator_t *a = make(IOA_BUF_ALLOCATOR_F_DEBUG, NULL);
@@ -197,22 +187,22 @@ static void misuse_is_named(void **state)
 	int n;
 
 	(void)state;
-	ioa_set_misuse_handler(catch_misuse, NULL);
+	ioa_test_catch_misuse();
 	assert_int_equal(ioa_buf_alloc(a, 100, 0, &b), 0);
-	n = misuses;
+	n = ioa_test_misuses;
 	assert_int_equal(ioa_buf_allocator_destroy(a), -EBUSY); /* refused: b is live */
-	assert_int_equal(misuses, n + 1);
-	assert_non_null(strstr(last, "1 buffers still live"));
-	assert_non_null(strstr(last, "'test'"));
+	assert_int_equal(ioa_test_misuses, n + 1);
+	assert_non_null(strstr(ioa_test_last_misuse, "1 buffers still live"));
+	assert_non_null(strstr(ioa_test_last_misuse, "'test'"));
 	assert_int_equal(ioa_buf_unref(b), 0);
 	if (!ioa_test_under_asan() && !ioa_test_under_valgrind()) {
 		/* the checkers stop this read of a freed header themselves */
-		n = misuses;
+		n = ioa_test_misuses;
 		assert_int_equal(ioa_buf_unref(b), -EINVAL);
-		assert_int_equal(misuses, n + 1);
-		assert_non_null(strstr(last, "unref of a freed buffer"));
+		assert_int_equal(ioa_test_misuses, n + 1);
+		assert_non_null(strstr(ioa_test_last_misuse, "unref of a freed buffer"));
 	}
-	ioa_set_misuse_handler(NULL, NULL);
+	ioa_test_release_misuse();
 	assert_int_equal(ioa_buf_allocator_destroy(a), 0);
 }
 

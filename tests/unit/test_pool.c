@@ -399,36 +399,27 @@ static void threads_beyond_the_cache_slots_work(void **state)
 
 /* ---- misuse ---------------------------------------------------------------------- */
 
-static char last_misuse[512];
-static int misuses;
-
-static void catch_misuse(void *arg, const char *call, const char *object, const char *message)
-{
-	(void)arg;
-	misuses++;
-	snprintf(last_misuse, sizeof(last_misuse), "%s: %s: %s", call, object, message);
-}
-
 static void expect_misuse(int before, const char *needle)
 {
-	assert_int_equal(misuses, before + 1);
-	if (!strstr(last_misuse, needle))
-		fail_msg("misuse message '%s' lacks '%s'", last_misuse, needle);
-	assert_non_null(strstr(last_misuse, "pool 'test'"));
+	assert_int_equal(ioa_test_misuses, before + 1);
+	if (!strstr(ioa_test_last_misuse, needle))
+		fail_msg("misuse message '%s' lacks '%s'", ioa_test_last_misuse, needle);
+	assert_non_null(strstr(ioa_test_last_misuse, "pool 'test'"));
 }
 
 static void release_mode_catches_foreign_pointers(void **state)
 {
 	ioa_pool_t *p = make(64, 100, 0, 0);
 	static uint8_t elsewhere[64];
-	int n = misuses;
+	int n;
 
 	(void)state;
-	ioa_set_misuse_handler(catch_misuse, NULL);
+	ioa_test_catch_misuse();
+	n = ioa_test_misuses;
 	ioa_pool_put(p, elsewhere);
 	expect_misuse(n, "not an object of this pool");
 	assert_int_equal(ioa_pool_free_count(p), 100); /* not taken in */
-	ioa_set_misuse_handler(NULL, NULL);
+	ioa_test_release_misuse();
 	assert_int_equal(ioa_pool_destroy(p), 0);
 }
 
@@ -439,30 +430,30 @@ static void debug_mode_catches_misuse(void **state)
 	int n;
 
 	(void)state;
-	ioa_set_misuse_handler(catch_misuse, NULL);
+	ioa_test_catch_misuse();
 	a = ioa_pool_get(p);
 	b = ioa_pool_get(p);
 	if (!ioa_test_under_valgrind()) /* to Valgrind, a fresh object is undefined */
 		assert_int_equal(a[0], 0xa5); /* a fresh object carries the fresh poison */
 
-	n = misuses;
+	n = ioa_test_misuses;
 	ioa_pool_put(p, a + 8);
 	expect_misuse(n, "foreign or interior pointer");
 
-	n = misuses;
+	n = ioa_test_misuses;
 	ioa_pool_put(p, a);
-	assert_int_equal(misuses, n);
+	assert_int_equal(ioa_test_misuses, n);
 	ioa_pool_put(p, a);
 	expect_misuse(n, "double put");
 
 	if (!ioa_test_under_asan() && !ioa_test_under_valgrind()) {
 		/* the checkers themselves stop these writes into poisoned bytes */
-		n = misuses;
+		n = ioa_test_misuses;
 		b[40] = 1; /* one byte past the object */
 		ioa_pool_put(p, b);
 		expect_misuse(n, "back redzone");
 
-		n = misuses;
+		n = ioa_test_misuses;
 		a = ioa_pool_get(p); /* LIFO: b again */
 		assert_ptr_equal(a, b);
 		ioa_pool_put(p, a);
@@ -473,11 +464,11 @@ static void debug_mode_catches_misuse(void **state)
 	}
 
 	a = ioa_pool_get(p);
-	n = misuses;
+	n = ioa_test_misuses;
 	assert_int_equal(ioa_pool_destroy(p), -EBUSY);
-	assert_true(misuses >= n + 2); /* the count, then the object and its getter */
-	assert_non_null(strstr(last_misuse, "still out, got from"));
-	ioa_set_misuse_handler(NULL, NULL);
+	assert_true((int)ioa_test_misuses >= n + 2); /* the count, then the object and its getter */
+	assert_non_null(strstr(ioa_test_last_misuse, "still out, got from"));
+	ioa_test_release_misuse();
 }
 
 int main(void)

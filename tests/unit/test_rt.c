@@ -13,16 +13,6 @@
 #include <ioalloc/debug.h>
 #include <ioalloc/pool.h>
 
-static int reports;
-static char last[256];
-
-static void record(void *arg, const char *call, const char *object, const char *message)
-{
-	(void)arg;
-	reports++;
-	snprintf(last, sizeof(last), "%s: %s: %s", call, object, message);
-}
-
 static ioa_pool_t *make(unsigned flags)
 {
 	struct ioa_pool_config cfg;
@@ -42,38 +32,38 @@ static void real_time_calls_are_quiet_and_others_are_named(void **state)
 	void *objs[100];
 
 	(void)state;
-	ioa_set_misuse_handler(record, NULL);
+	ioa_test_catch_misuse();
 	ioa_pool_put(p, ioa_pool_get(p)); /* registers this thread outside the section */
 
 	ioa_rt_enter();
 	for (int i = 0; i < 100; i++)
 		assert_non_null(objs[i] = ioa_pool_get(p));
 	ioa_pool_put_bulk(p, objs, 100);
-	assert_int_equal(reports, 0); /* the real-time path makes no system call */
+	assert_int_equal(ioa_test_misuses, 0); /* the real-time path makes no system call */
 
 	assert_int_equal(ioa_pool_grow(p, 100), 0); /* allocates, locks, prefaults */
-	assert_true(reports >= 1);
-	assert_non_null(strstr(last, "real-time thread"));
-	assert_non_null(strstr(last, "not real-time safe"));
-	if (!strstr(last, "mmap") && !strstr(last, "mlock") && !strstr(last, "madvise") &&
-	    !strstr(last, "mprotect"))
-		fail_msg("the report does not name the system call: %s", last);
+	assert_true(ioa_test_misuses >= 1);
+	assert_non_null(strstr(ioa_test_last_misuse, "real-time thread"));
+	assert_non_null(strstr(ioa_test_last_misuse, "not real-time safe"));
+	if (!strstr(ioa_test_last_misuse, "mmap") && !strstr(ioa_test_last_misuse, "mlock") &&
+	    !strstr(ioa_test_last_misuse, "madvise") && !strstr(ioa_test_last_misuse, "mprotect"))
+		fail_msg("the report does not name the system call: %s", ioa_test_last_misuse);
 
-	reports = 0;
+	ioa_test_misuses = 0;
 	ioa_rt_enter(); /* nested */
 	q = make(0);
 	ioa_rt_leave();
-	assert_true(reports >= 1); /* still inside the outer section */
+	assert_true(ioa_test_misuses >= 1); /* still inside the outer section */
 	ioa_rt_leave();
 
-	reports = 0;
+	ioa_test_misuses = 0;
 	assert_int_equal(ioa_pool_destroy(q), 0); /* outside: quiet */
-	assert_int_equal(reports, 0);
+	assert_int_equal(ioa_test_misuses, 0);
 
 	ioa_rt_leave(); /* one leave too many */
-	assert_int_equal(reports, 1);
-	assert_non_null(strstr(last, "ioa_rt_leave without ioa_rt_enter"));
-	ioa_set_misuse_handler(NULL, NULL);
+	assert_int_equal(ioa_test_misuses, 1);
+	assert_non_null(strstr(ioa_test_last_misuse, "ioa_rt_leave without ioa_rt_enter"));
+	ioa_test_release_misuse();
 	assert_int_equal(ioa_pool_destroy(p), 0);
 }
 
