@@ -7,6 +7,7 @@
  * table below; a bad item is reported (the first one names itself) and
  * skipped, never guessed at. The result is cached at the first call.
  */
+#include "core/errmsg.h"
 #include "debug.h"
 
 #include <errno.h>
@@ -46,11 +47,9 @@ static void note(char *err, size_t errlen, bool *failed, const char *fmt, ...)
 	if (*failed)
 		return; /* the first bad item names itself */
 	*failed = true;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	ioa__vseterr(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 /* One item [s, end): apply it to *bits, or say what is wrong. */

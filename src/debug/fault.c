@@ -9,11 +9,11 @@
  * One site (or all) per process; parsed once, at the first platform call,
  * so a malformed value is reported once and injects nothing.
  */
+#include "core/errmsg.h"
 #include "debug.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,20 +31,6 @@ static const struct {
 	{"pagemap", IOA_SITE_PAGEMAP}, {"uring", IOA_SITE_URING},
 	{"all", IOA_SITE_COUNT},
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static bool eq(const char *s, size_t n, const char *word)
 {
@@ -106,15 +92,15 @@ static int apply_item(const char *s, size_t n, struct ioa__fault_spec *f, unsign
 		if (!eq(s, klen, names[i]))
 			continue;
 		if (!e || !parse_u64(e + 1, n - klen - 1, &v) || (i < 2 && !v))
-			return fail(err, errlen, "'%.*s': expected %s=N with N a %snumber", (int)n, s,
+			return ioa__einval(err, errlen, "'%.*s': expected %s=N with N a %snumber", (int)n, s,
 				    names[i], i < 2 ? "positive " : "");
 		if (*seen & (1u << i))
-			return fail(err, errlen, "'%s' given twice", names[i]);
+			return ioa__einval(err, errlen, "'%s' given twice", names[i]);
 		*seen |= 1u << i;
 		*(i == 0 ? &f->nth : i == 1 ? &f->every : &f->seed) = v;
 		return 0;
 	}
-	return fail(err, errlen, "unknown key '%.*s' (expected nth=N, every=N or seed=N)", (int)klen,
+	return ioa__einval(err, errlen, "unknown key '%.*s' (expected nth=N, every=N or seed=N)", (int)klen,
 		    s);
 }
 
@@ -126,10 +112,10 @@ int ioa__fault_parse(const char *spec, struct ioa__fault_spec *f, char *err, siz
 	int e;
 
 	if (!spec || !f)
-		return fail(err, errlen, "no spec");
+		return ioa__einval(err, errlen, "no spec");
 	colon = strchr(spec, ':');
 	if (!parse_site(spec, colon ? (size_t)(colon - spec) : strlen(spec), &r.site))
-		return fail(err, errlen, "unknown site '%.*s' (expected memfd, ftruncate, mmap, "
+		return ioa__einval(err, errlen, "unknown site '%.*s' (expected memfd, ftruncate, mmap, "
 			    "mlock, pagemap, uring or all)",
 			    (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
 	for (s = colon; s;) {
@@ -141,10 +127,10 @@ int ioa__fault_parse(const char *spec, struct ioa__fault_spec *f, char *err, siz
 			return e;
 	}
 	if (!r.nth == !r.every)
-		return fail(err, errlen, "give exactly one of nth=N (the Nth call fails) and every=N "
+		return ioa__einval(err, errlen, "give exactly one of nth=N (the Nth call fails) and every=N "
 			    "(1 in N calls fails)");
 	if (r.nth && (seen & 4))
-		return fail(err, errlen, "seed=S goes with every=N, not nth=N");
+		return ioa__einval(err, errlen, "seed=S goes with every=N, not nth=N");
 	*f = r;
 	return 0;
 }

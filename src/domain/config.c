@@ -6,11 +6,11 @@
  * a decimal or 0x-hex number with an optional binary suffix K, M, G or T. A
  * malformed value is an error that names the key: never a silent default.
  */
+#include "core/errmsg.h"
 #include "domain_impl.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,34 +188,22 @@ static const struct {
 	{"hugefallback", key_fallback, "0 or 1"},
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 static int apply_pair(struct parse *p, const char *s, const char *end, char *err, size_t errlen)
 {
 	const char *eq = memchr(s, '=', (size_t)(end - s));
 	int klen = (int)((eq ? eq : end) - s);
 
 	if (!eq)
-		return fail(err, errlen, "'%.*s': expected key=value", klen, s);
+		return ioa__einval(err, errlen, "'%.*s': expected key=value", klen, s);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strlen(keys[i].key) != (size_t)klen || strncmp(keys[i].key, s, (size_t)klen))
 			continue;
 		if (keys[i].fn(p, eq + 1, end))
 			return 0;
-		return fail(err, errlen, "key '%s': bad value '%.*s' (expected %s)", keys[i].key,
+		return ioa__einval(err, errlen, "key '%s': bad value '%.*s' (expected %s)", keys[i].key,
 			    (int)(end - eq - 1), eq + 1, keys[i].expect);
 	}
-	return fail(err, errlen, "unknown key '%.*s'", klen, s);
+	return ioa__einval(err, errlen, "unknown key '%.*s'", klen, s);
 }
 
 IOA_API int ioa_domain_config_parse(struct ioa_domain_config *cfg, const char *spec, char *err,
@@ -226,7 +214,7 @@ IOA_API int ioa_domain_config_parse(struct ioa_domain_config *cfg, const char *s
 	int r;
 
 	if (!cfg || !spec || cfg->size != sizeof(*cfg))
-		return fail(err, errlen, "no configuration or spec");
+		return ioa__einval(err, errlen, "no configuration or spec");
 	c = *cfg;
 	for (const char *s = spec; *s;) {
 		const char *end = strchr(s, ',');
@@ -244,7 +232,7 @@ IOA_API int ioa_domain_config_parse(struct ioa_domain_config *cfg, const char *s
 		c.flags |= IOA_DOMAIN_F_HUGE_FALLBACK;
 	}
 	if (p.have_ranges && p.have_base)
-		return fail(err, errlen, "key 'base': give either base (with size) or ranges");
+		return ioa__einval(err, errlen, "key 'base': give either base (with size) or ranges");
 	if (p.have_base) {
 		c.nranges = 1;
 		c.ranges[0].base = p.base;
