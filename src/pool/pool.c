@@ -360,9 +360,9 @@ static __attribute__((noinline)) bool foreign(ioa_pool_t *p, void *obj)
 {
 	char name[48];
 
-	if (ioa__pool_obj_index(p, obj) != IOA_POOL_NIL)
-		return false;
-	for (uint32_t k = 0; k < atomic_load(&p->nchunks); k++)
+	/* Only whether obj lies in one of the chunks: no division, since every put
+	 * of an object from a grown chunk comes here. */
+	for (uint32_t k = 0; k < atomic_load_explicit(&p->nchunks, memory_order_acquire); k++)
 		if ((uint8_t *)obj >= p->chunks[k].base &&
 		    (uint8_t *)obj < p->chunks[k].base + p->chunks[k].len)
 			return false; /* inside: interior pointers are undefined here */
