@@ -47,7 +47,6 @@
 #define FIRST_PAGE_CLASS 6        /* 4 KiB */
 #define CLASS_LARGE 0xff
 #define MIN_CLASS_SHIFT 6
-#define PAGE ioa_plat_base_page() /* O_DIRECT needs the kernel's page, not 4 KiB */
 #define HEADERS_DEFAULT 4096
 #define CLASS_BYTES_DEFAULT (1u << 20)
 #define MIN_PER_CLASS 4
@@ -72,6 +71,7 @@ struct reg_range {
 struct ioa_buf_allocator {
 	struct ioa_buf_allocator_config cfg;
 	char name[32];
+	size_t page;              /* the kernel's page (O_DIRECT's unit), not 4 KiB */
 	ioa_pool_t *hdr;
 	_Atomic(ioa_pool_t *) cls[NCLASS];
 	pthread_mutex_t lock;
@@ -83,12 +83,12 @@ struct ioa_buf_allocator {
 
 /* ---- size classes ----------------------------------------------------------- */
 
-static unsigned class_of(size_t max_len, unsigned flags)
+static unsigned class_of(const ioa_buf_allocator_t *a, size_t max_len, unsigned flags)
 {
 	unsigned c = 0;
 
-	if (flags & IOA_BUF_F_PAGE_ALIGNED && max_len < PAGE)
-		max_len = PAGE;
+	if (flags & IOA_BUF_F_PAGE_ALIGNED && max_len < a->page)
+		max_len = a->page;
 	while (((size_t)1 << (c + MIN_CLASS_SHIFT)) < max_len)
 		c++;
 	return c;
@@ -109,7 +109,7 @@ static int make_class(ioa_buf_allocator_t *a, unsigned c, size_t count, ioa_pool
 	pc.name = name;
 	pc.obj_size = class_size(c);
 	pc.count = count;
-	pc.align = class_size(c) >= PAGE ? PAGE : 16;
+	pc.align = class_size(c) >= a->page ? a->page : 16;
 	pc.domain = a->cfg.domain;
 	pc.account = a->cfg.account;
 	pc.flags = IOA_POOL_F_GROW | (a->cfg.flags & IOA_BUF_ALLOCATOR_F_DEBUG ? IOA_POOL_F_DEBUG : 0);
@@ -172,12 +172,12 @@ static int large_alloc(ioa_buf_allocator_t *a, ioa_buf_t *b, size_t max_len)
 	void *va;
 	int r;
 
-	b->large_len = ioa_round_up(max_len, PAGE);
+	b->large_len = ioa_round_up(max_len, a->page);
 	if (a->cfg.domain) {
 		struct ioa_constraint c;
 
 		ioa_constraint_init(&c);
-		c.align = PAGE;
+		c.align = a->page;
 		r = ioa__domain_alloc(a->cfg.domain, b->large_len, &c, a->cfg.account, IOA_KIND_BUF,
 				      &b->large_bus);
 		if (!r)
@@ -186,7 +186,7 @@ static int large_alloc(ioa_buf_allocator_t *a, ioa_buf_t *b, size_t max_len)
 	}
 	if (a->cfg.account && (r = ioa_account_charge(a->cfg.account, b->large_len)))
 		return r;
-	r = ioa_plat_reserve(b->large_len, PAGE, &va);
+	r = ioa_plat_reserve(b->large_len, a->page, &va);
 	if (!r && (r = ioa_plat_protect(va, b->large_len, true)))
 		ioa_plat_release(va, b->large_len);
 	if (r) {
@@ -250,6 +250,7 @@ IOA_API int ioa_buf_allocator_create(const struct ioa_buf_allocator_config *cfg,
 	if (!a)
 		return -ENOMEM;
 	a->cfg = *cfg;
+	a->page = ioa_plat_base_page();
 	if (!a->cfg.class_bytes)
 		a->cfg.class_bytes = CLASS_BYTES_DEFAULT;
 	if (!a->cfg.max_buffers)
@@ -304,7 +305,7 @@ IOA_API int ioa_buf_allocator_reserve(ioa_buf_allocator_t *a, size_t max_len, un
 
 	if (!a || !max_len || max_len > IOA_BUF_MAX_POOLED || (flags & ~IOA_BUF_F_VALID) || !count)
 		return -EINVAL;
-	c = class_of(max_len, flags);
+	c = class_of(a, max_len, flags);
 	r = class_pool(a, c, &p);
 	if (r)
 		return r;
@@ -330,7 +331,7 @@ static int fill(ioa_buf_allocator_t *a, ioa_buf_t *b, size_t max_len, unsigned f
 			atomic_fetch_add(&a->large_live, 1);
 		return r;
 	}
-	b->cls = (uint8_t)class_of(max_len, flags);
+	b->cls = (uint8_t)class_of(a, max_len, flags);
 	r = class_pool(a, b->cls, &p);
 	if (!r)
 		b->data = get_or_grow(a, p, &r);
@@ -358,7 +359,7 @@ IOA_API int ioa_buf_alloc(ioa_buf_allocator_t *a, size_t max_len, unsigned flags
 		return r;
 	}
 	if (flags & IOA_BUF_F_ZERO) /* page-aligned: the whole pages O_DIRECT may fill */
-		memset(b->data, 0, flags & IOA_BUF_F_PAGE_ALIGNED ? ioa_round_up(max_len, PAGE)
+		memset(b->data, 0, flags & IOA_BUF_F_PAGE_ALIGNED ? ioa_round_up(max_len, a->page)
 								  : max_len);
 	atomic_store_explicit(&b->refs, 1, memory_order_relaxed);
 	*out = b;
