@@ -634,25 +634,7 @@ static void thr_leave(struct thr *t)
 #endif
 }
 
-static int pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The second thread: the same loop on the same allocator, timing itself. */
-enum partner_state { PS_START, PS_RUN, PS_STOP, PS_DONE };
 
 struct partner {
 	pthread_t tid;
@@ -728,58 +710,31 @@ static void *partner_main(void *arg)
 	struct partner *p = arg;
 	uint64_t t0, c0;
 
-	if (pin_self(p->cpu))
+	if (bench_pin_thread(p->cpu))
 		snprintf(p->why, sizeof(p->why), "cannot pin to CPU %d", p->cpu);
 	else
 		thr_enter(&p->t, p->im, p->why, sizeof(p->why));
 	p->c->t = &p->t;
 	if (p->why[0]) {
 		p->failed = true;
-		atomic_store(&p->state, PS_DONE);
+		atomic_store(&p->state, BENCH_T_DONE);
 		return NULL;
 	}
 	p->empty_ns = empty_reading_ns();
-	atomic_store_explicit(&p->state, PS_RUN, memory_order_release);
+	atomic_store_explicit(&p->state, BENCH_T_RUN, memory_order_release);
 	t0 = bench_now_ns();
-	c0 = thread_cpu_ns();
-	while (atomic_load_explicit(&p->state, memory_order_acquire) == PS_RUN)
+	c0 = bench_thread_cpu_ns();
+	while (atomic_load_explicit(&p->state, memory_order_acquire) == BENCH_T_RUN)
 		if (partner_step(p)) {
 			p->failed = true;
 			snprintf(p->why, sizeof(p->why), "%s", p->c->why);
 			break;
 		}
 	p->ns = bench_now_ns() - t0;
-	p->cpu_ns = thread_cpu_ns() - c0;
+	p->cpu_ns = bench_thread_cpu_ns() - c0;
 	thr_leave(&p->t);
-	atomic_store_explicit(&p->state, PS_DONE, memory_order_release);
+	atomic_store_explicit(&p->state, BENCH_T_DONE, memory_order_release);
 	return NULL;
-}
-
-static int partner_start(struct partner *p)
-{
-	int r;
-
-	atomic_store(&p->state, PS_START);
-	r = pthread_create(&p->tid, NULL, partner_main, p);
-	if (r) {
-		snprintf(p->why, sizeof(p->why), "pthread_create: %s", strerror(r));
-		return -1;
-	}
-	while (atomic_load_explicit(&p->state, memory_order_acquire) == PS_START)
-		usleep(100);
-	if (atomic_load(&p->state) == PS_DONE) {
-		pthread_join(p->tid, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-static void partner_stop(struct partner *p)
-{
-	int expect = PS_RUN;
-
-	atomic_compare_exchange_strong(&p->state, &expect, PS_STOP);
-	pthread_join(p->tid, NULL);
 }
 
 /* ---- set-up ---------------------------------------------------------------------------- */
@@ -1058,12 +1013,12 @@ static void measure_2t(struct run *rn, struct impl *im, enum mode m)
 		goto out;
 	*p = (struct partner){.im = im, .cpu = rn->other_cpu, .c = pc, .bt = bt,
 			      .burst = m == MD_BURST2};
-	if (partner_start(p)) {
+	if (bench_thread_start(&p->tid, &p->state, partner_main, p, p->why, sizeof(p->why))) {
 		bench_fail(rn->b, "%s %zu B 2T: second thread: %s", im->name, im->size, p->why);
 		goto out;
 	}
 	measure_cell(rn, im, c, m);
-	partner_stop(p);
+	bench_thread_stop(p->tid, &p->state);
 	if (p->failed)
 		bench_fail(rn->b, "%s %zu B 2T: second thread: %s", im->name, im->size, p->why);
 	else
@@ -1183,14 +1138,6 @@ static void set_budget(struct run *rn)
 	rn->page = (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static int pick_other_cpu(const cpu_set_t *set, int mine)
-{
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, set) && i != mine)
-			return i;
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	struct run *rn = calloc(1, sizeof(*rn));
@@ -1212,7 +1159,7 @@ int main(int argc, char **argv)
 	ioa_set_misuse_handler(on_misuse, NULL);
 	peer_dpdk_start(&rn->dpdk, rn->b, "bench_buf", "mbufs and mempools in the EAL's "
 			"--no-huge memory");
-	rn->other_cpu = pick_other_cpu(&allowed, bench_cpu(rn->b));
+	rn->other_cpu = bench_other_cpu(&allowed, bench_cpu(rn->b));
 	setup_all(rn);
 	table_harness(rn);
 	for (int m = 0; m < MD_COUNT; m++)

@@ -813,19 +813,9 @@ static void thr_reset(struct thr *t)
 #endif
 }
 
-static int pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
 /* ---- the second thread: same loop, pipe consumer or churner ------------------------------ */
 
 enum partner_kind { PK_REPEAT, PK_PIPE, PK_CHURN };
-enum partner_state { PS_START, PS_RUN, PS_STOP, PS_DONE };
 
 struct partner {
 	pthread_t tid;
@@ -849,14 +839,6 @@ struct partner {
 
 #define PARTNER_BATCHES (1u << 18)
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* One timed batch of the REPEAT loop; -1 on a failed call or check. */
 static int partner_batch(struct partner *p)
 {
@@ -874,9 +856,9 @@ static int partner_batch(struct partner *p)
 
 static void partner_loop(struct partner *p)
 {
-	uint64_t t0 = bench_now_ns(), c0 = thread_cpu_ns();
+	uint64_t t0 = bench_now_ns(), c0 = bench_thread_cpu_ns();
 
-	while (atomic_load_explicit(&p->state, memory_order_acquire) == PS_RUN) {
+	while (atomic_load_explicit(&p->state, memory_order_acquire) == BENCH_T_RUN) {
 		if (p->kind == PK_REPEAT) {
 			if (partner_batch(p))
 				break;
@@ -891,7 +873,7 @@ static void partner_loop(struct partner *p)
 		}
 	}
 	p->ns = bench_now_ns() - t0;
-	p->cpu_ns = thread_cpu_ns() - c0;
+	p->cpu_ns = bench_thread_cpu_ns() - c0;
 	if (p->c->why[0]) {
 		p->failed = true;
 		snprintf(p->why, sizeof(p->why), "%s", p->c->why);
@@ -911,7 +893,7 @@ static void *partner_main(void *arg)
 {
 	struct partner *p = arg;
 
-	if (pin_self(p->cpu))
+	if (bench_pin_thread(p->cpu))
 		snprintf(p->why, sizeof(p->why), "cannot pin to CPU %d", p->cpu);
 	else if (p->im)
 		thr_enter(&p->t, p->im, p->why, sizeof(p->why));
@@ -920,48 +902,20 @@ static void *partner_main(void *arg)
 		p->failed = true;
 		if (p->c->ring)
 			atomic_store(&p->c->ring->dead, 1);
-		atomic_store(&p->state, PS_DONE);
+		atomic_store(&p->state, BENCH_T_DONE);
 		return NULL;
 	}
-	atomic_store_explicit(&p->state, PS_RUN, memory_order_release);
+	atomic_store_explicit(&p->state, BENCH_T_RUN, memory_order_release);
 	partner_loop(p);
 	if (p->failed && p->c->ring)
 		atomic_store(&p->c->ring->dead, 1);
-	while (atomic_load_explicit(&p->state, memory_order_acquire) == PS_RUN)
+	while (atomic_load_explicit(&p->state, memory_order_acquire) == BENCH_T_RUN)
 		cpu_relax();
 	partner_drain(p);
 	if (p->im)
 		thr_leave(&p->t);
-	atomic_store_explicit(&p->state, PS_DONE, memory_order_release);
+	atomic_store_explicit(&p->state, BENCH_T_DONE, memory_order_release);
 	return NULL;
-}
-
-/* Start p and wait until it runs its loop; 0, or -1 with p->why. */
-static int partner_start(struct partner *p)
-{
-	int r;
-
-	atomic_store(&p->state, PS_START);
-	r = pthread_create(&p->tid, NULL, partner_main, p);
-	if (r) {
-		snprintf(p->why, sizeof(p->why), "pthread_create: %s", strerror(r));
-		return -1;
-	}
-	while (atomic_load_explicit(&p->state, memory_order_acquire) == PS_START)
-		usleep(100);
-	if (atomic_load(&p->state) == PS_DONE) {
-		pthread_join(p->tid, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-static void partner_stop(struct partner *p)
-{
-	int expect = PS_RUN;
-
-	atomic_compare_exchange_strong(&p->state, &expect, PS_STOP);
-	pthread_join(p->tid, NULL);
 }
 
 /* ---- set-up: the survey of a pool ----------------------------------------------------- */
@@ -1437,7 +1391,7 @@ static void measure_2t(struct run *rn, struct impl *im, bool bulk)
 			      .repeat = bulk ? im->lp->bulk : im->lp->pair, .bt = bt,
 			      .batch = bulk ? BULK_BATCH : PAIR_BATCH};
 	c->distinct = pc->distinct = bulk && rn->o.selftest;
-	if (partner_start(p)) {
+	if (bench_thread_start(&p->tid, &p->state, partner_main, p, p->why, sizeof(p->why))) {
 		bench_fail(rn->b, "%s 2T: second thread: %s", im->name, p->why);
 		goto out;
 	}
@@ -1449,7 +1403,7 @@ static void measure_2t(struct run *rn, struct impl *im, bool bulk)
 	op.why_len = sizeof(c->why);
 	case_of(bulk ? MD_BULK2 : MD_PAIR2, im->size, cs, sizeof(cs));
 	bench_measure_batch(rn->b, cs, im->name, &op, bulk ? BULK_BATCH : PAIR_BATCH, &rn->bud);
-	partner_stop(p);
+	bench_thread_stop(p->tid, &p->state);
 	if (p->failed)
 		bench_fail(rn->b, "%s %zu B 2T: second thread: %s", im->name, im->size, p->why);
 	else
@@ -1503,7 +1457,7 @@ static void measure_pipe(struct run *rn, struct impl *im, size_t size, struct sp
 	c->ring = pc->ring = ring;
 	*p = (struct partner){.kind = PK_PIPE, .im = im, .cpu = rn->other_cpu, .c = pc,
 			      .take = im ? im->lp->pipe_take : ring_take};
-	if (partner_start(p)) {
+	if (bench_thread_start(&p->tid, &p->state, partner_main, p, p->why, sizeof(p->why))) {
 		bench_fail(rn->b, "%s pipe: second thread: %s", name, p->why);
 		goto out;
 	}
@@ -1517,7 +1471,7 @@ static void measure_pipe(struct run *rn, struct impl *im, size_t size, struct sp
 	bench_measure_batch(rn->b, case_of(MD_PIPE, size, cs, sizeof(cs)), name, &op, PIPE_BATCH,
 			    &rn->bud);
 	spsc_flush(ring); /* the last objects pushed, for the consumer to put */
-	partner_stop(p);
+	bench_thread_stop(p->tid, &p->state);
 	if (p->failed)
 		bench_fail(rn->b, "%s %zu B pipe: putting thread: %s", name, size, p->why);
 	else
@@ -1642,7 +1596,7 @@ static void *rt_main(void *arg)
 	struct rt *x = arg;
 	size_t rounds = (x->gets + RT_ROUND - 1) / RT_ROUND;
 
-	if (pin_self(x->cpu) || thr_enter(&x->t, x->im, x->why, sizeof(x->why))) {
+	if (bench_pin_thread(x->cpu) || thr_enter(&x->t, x->im, x->why, sizeof(x->why))) {
 		if (!x->why[0])
 			snprintf(x->why, sizeof(x->why), "cannot pin to CPU %d", x->cpu);
 		return NULL;
@@ -1717,14 +1671,14 @@ static void measure_rt(struct run *rn, struct impl *im, struct rt *x, bool *note
 	x->c = c;
 	x->why[0] = '\0';
 	*ch = (struct partner){.kind = PK_CHURN, .im = im, .cpu = rn->other_cpu, .c = cc};
-	if (partner_start(ch)) {
+	if (bench_thread_start(&ch->tid, &ch->state, partner_main, ch, ch->why, sizeof(ch->why))) {
 		bench_fail(rn->b, "%s rt: churner: %s", im->name, ch->why);
 		goto out;
 	}
 	r = pthread_create(&tid, NULL, rt_main, x);
 	if (r == 0)
 		pthread_join(tid, NULL);
-	partner_stop(ch);
+	bench_thread_stop(ch->tid, &ch->state);
 	if (r || x->why[0] || ch->failed)
 		bench_fail(rn->b, "%s rt: %s", im->name,
 			   r ? strerror(r) : x->why[0] ? x->why : ch->why);
@@ -1933,15 +1887,6 @@ static void set_budget(struct run *rn)
 	}
 }
 
-/* The first CPU of set other than mine; -1 if none. */
-static int pick_other_cpu(const cpu_set_t *set, int mine)
-{
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		if (CPU_ISSET(i, set) && i != mine)
-			return i;
-	return -1;
-}
-
 static void measure_all(struct run *rn)
 {
 	table_harness(rn);
@@ -1973,7 +1918,7 @@ int main(int argc, char **argv)
 	set_budget(rn);
 	ioa_set_misuse_handler(on_misuse, NULL);
 	peer_dpdk_start(&rn->dpdk, rn->b, "bench_pool", "mempools in the EAL's --no-huge memory");
-	rn->other_cpu = pick_other_cpu(&allowed, bench_cpu(rn->b));
+	rn->other_cpu = bench_other_cpu(&allowed, bench_cpu(rn->b));
 	setup_all(rn);
 	measure_all(rn);
 	report_targets(rn);

@@ -29,6 +29,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -944,4 +945,59 @@ int bench_end(struct bench *b)
 	free(b->samples);
 	free(b);
 	return status;
+}
+
+/* ---- a second thread for two-thread cells ---------------------------------------- */
+
+int bench_thread_start(pthread_t *tid, _Atomic int *state, void *(*fn)(void *), void *arg,
+		       char *why, size_t why_len)
+{
+	int r;
+
+	atomic_store(state, BENCH_T_START);
+	r = pthread_create(tid, NULL, fn, arg);
+	if (r) {
+		snprintf(why, why_len, "pthread_create: %s", strerror(r));
+		return -1;
+	}
+	while (atomic_load_explicit(state, memory_order_acquire) == BENCH_T_START)
+		usleep(100);
+	if (atomic_load(state) == BENCH_T_DONE) {
+		pthread_join(*tid, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void bench_thread_stop(pthread_t tid, _Atomic int *state)
+{
+	int expect = BENCH_T_RUN;
+
+	atomic_compare_exchange_strong(state, &expect, BENCH_T_STOP);
+	pthread_join(tid, NULL);
+}
+
+int bench_pin_thread(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int bench_other_cpu(const cpu_set_t *set, int mine)
+{
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, set) && i != mine)
+			return i;
+	return -1;
+}
+
+uint64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 struct bench_opts {
@@ -117,6 +119,30 @@ void bench_fail(struct bench *b, const char *fmt, ...) __attribute__((format(pri
 /* Print the report (tables or JSON), free the run; the exit status: 0, or 1
  * if anything failed. */
 int bench_end(struct bench *b);
+
+/* ---- a second thread for two-thread cells ------------------------------------ */
+
+/* Its life: the starter sets START; the thread's function sets RUN once it is
+ * ready (or DONE if it could not get ready), loops while the state is RUN,
+ * and sets DONE before it returns; the starter sets STOP to end it. */
+enum bench_thread_state { BENCH_T_START, BENCH_T_RUN, BENCH_T_STOP, BENCH_T_DONE };
+
+/* Start fn(arg) and wait until it runs: 0, or -1 (why written) if it could not
+ * be created or gave up before running. */
+int bench_thread_start(pthread_t *tid, _Atomic int *state, void *(*fn)(void *), void *arg,
+		       char *why, size_t why_len);
+
+/* Ask a running thread to stop (RUN -> STOP) and join it. */
+void bench_thread_stop(pthread_t tid, _Atomic int *state);
+
+/* Pin the calling thread to cpu: 0 or an errno value. */
+int bench_pin_thread(int cpu);
+
+/* An allowed CPU other than mine, or -1. */
+int bench_other_cpu(const cpu_set_t *set, int mine);
+
+/* CPU time of the calling thread, ns. */
+uint64_t bench_thread_cpu_ns(void);
 
 /* Monotonic nanoseconds. */
 static inline uint64_t bench_now_ns(void)
