@@ -9,9 +9,13 @@
 
 #include <ioalloc/debug.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 void ioa_test_skip(const char *fmt, ...)
 {
@@ -119,4 +123,32 @@ void ioa_test_catch_misuse(void)
 void ioa_test_release_misuse(void)
 {
 	ioa_set_misuse_handler(NULL, NULL);
+}
+
+int ioa_test_poke_in_child(volatile uint8_t *p)
+{
+	pid_t pid;
+	int st = 0;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sigaction sa;
+		struct rlimit no_core = {0, 0};
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGSEGV, &sa, NULL);
+		setrlimit(RLIMIT_CORE, &no_core);
+		*p = 0x5a;
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+bool ioa_test_segv(int status)
+{
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }

@@ -32,6 +32,12 @@ bool ioa_test_under_tsan(void);
 /* True when running under Valgrind (the build has its headers). */
 bool ioa_test_under_valgrind(void);
 
+/* Write one byte at p in a forked child that restores the default SIGSEGV
+ * action (sanitizers install their own) and dumps no core: its wait status.
+ * ioa_test_segv(status): the child died of SIGSEGV. */
+int ioa_test_poke_in_child(volatile uint8_t *p);
+bool ioa_test_segv(int status);
+
 /* Misuse reports recorded instead of aborting. ioa_test_catch_misuse() zeroes
  * the count and installs the recorder (process-wide); each report bumps
  * ioa_test_misuses and leaves "call: object: message" in ioa_test_last_misuse.

@@ -11,11 +11,8 @@
 #include "testlib.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <ioalloc/debug.h>
 #include <ioalloc/dma.h>
@@ -40,36 +37,6 @@ static ioa_domain_t *make(const char *spec, unsigned flags)
 
 static const char *const layout = "ranges=0x100000+15M:0xf0000000+64M:0x100000000+64M,chunk=2M";
 
-/* Write one byte at p in a child: its wait status. The child restores the
- * default SIGSEGV action (sanitizers install their own) and dumps no core. */
-static int poke_in_child(volatile uint8_t *p)
-{
-	pid_t pid;
-	int st = 0;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct sigaction sa;
-		struct rlimit no_core = {0, 0};
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGSEGV, &sa, NULL);
-		setrlimit(RLIMIT_CORE, &no_core);
-		*p = 0x5a;
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return st;
-}
-
-static bool segv(int st)
-{
-	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
-}
-
 /* b honours c, is writable end to end, and its neighbours fault. */
 static void check_guarded(ioa_dma_buf_t *b, const struct ioa_constraint *c)
 {
@@ -78,9 +45,9 @@ static void check_guarded(ioa_dma_buf_t *b, const struct ioa_constraint *c)
 
 	assert_true(ioa_constraint_fits(c, ioa_dma_bus(b), size));
 	memset(va, 0x11, size);
-	assert_int_equal(poke_in_child(va + size - 1), 0);
-	assert_true(segv(poke_in_child(va + size)));  /* overrun */
-	assert_true(segv(poke_in_child(va - 1)));     /* underrun */
+	assert_int_equal(ioa_test_poke_in_child(va + size - 1), 0);
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va + size)));  /* overrun */
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va - 1)));     /* underrun */
 }
 
 static void overruns_and_underruns_fault(void **state)
@@ -169,9 +136,9 @@ static void mapped_page_lists_have_guards_too(void **state)
 	(void)state;
 	assert_int_equal(ioa_pages_alloc(d, 64 * KiB, NULL, NULL, 0, 0, &pl), 0);
 	assert_int_equal(ioa_pages_map(pl, (void **)&va), 0);
-	assert_int_equal(poke_in_child(va + 64 * KiB - 1), 0);
-	assert_true(segv(poke_in_child(va + 64 * KiB)));
-	assert_true(segv(poke_in_child(va - 1)));
+	assert_int_equal(ioa_test_poke_in_child(va + 64 * KiB - 1), 0);
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va + 64 * KiB)));
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va - 1)));
 	assert_int_equal(ioa_pages_free(pl), 0);
 	assert_int_equal(ioa_domain_destroy(d), 0);
 }
@@ -208,8 +175,8 @@ static void hugetlb_slack_is_checked_at_free(void **state)
 	assert_int_equal(ioa_dma_alloc(d, 12 * KiB, NULL, NULL, 0, &b), 0);
 	va = ioa_dma_va(b);
 	assert_true(ioa_dma_bus(b) % (2 * MiB) == 0); /* starts after a whole guard page */
-	assert_true(segv(poke_in_child(va - 1)));
-	assert_true(segv(poke_in_child(va + 2 * MiB))); /* the back guard */
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va - 1)));
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va + 2 * MiB))); /* the back guard */
 	va[12 * KiB + 100] = 0; /* into the slack: not protectable, caught at free */
 	old = ioa_set_misuse_handler(record, &s);
 	assert_int_equal(ioa_dma_free(b), 0);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <ioalloc/account.h>
@@ -298,29 +297,6 @@ static void case04_wrong_size(void **state)
 
 /* ---- 5. overrun into a guard page ------------------------------------------------------- */
 
-static bool child_segfaults(volatile uint8_t *p)
-{
-	pid_t pid;
-	int st = 0;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct sigaction sa;
-		struct rlimit no_core = {0, 0};
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGSEGV, &sa, NULL); /* not a sanitizer's handler */
-		setrlimit(RLIMIT_CORE, &no_core);
-		*p = 1;
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
-}
-
 static void case05_overrun_into_guard(void **state)
 {
 	ioa_domain_t *d = make(IOA_DOMAIN_F_DEBUG);
@@ -331,12 +307,12 @@ static void case05_overrun_into_guard(void **state)
 	(void)state;
 	assert_int_equal(ioa_dma_alloc(d, 8192, NULL, NULL, 0, &b), 0);
 	va = ioa_dma_va(b);
-	assert_true(child_segfaults(va + 8192));
-	assert_true(child_segfaults(va - 1));
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va + 8192)));
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va - 1)));
 	assert_int_equal(ioa_dma_free(b), 0);
 	assert_int_equal(ioa_pages_alloc(d, 16 * KiB, NULL, NULL, 0, 0, &pl), 0);
 	assert_int_equal(ioa_pages_map_ring(pl, (void **)&va), 0);
-	assert_true(child_segfaults(va + 32 * KiB)); /* past the second copy */
+	assert_true(ioa_test_segv(ioa_test_poke_in_child(va + 32 * KiB))); /* past the second copy */
 	assert_int_equal(ioa_pages_free(pl), 0);
 	assert_quiet(); /* a fault, not a report; hugetlb slack: test_dma_guards */
 	assert_int_equal(ioa_domain_destroy(d), 0);
