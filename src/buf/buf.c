@@ -75,7 +75,6 @@ struct ioa_buf_allocator {
 	ioa_pool_t *hdr;
 	_Atomic(ioa_pool_t *) cls[NCLASS];
 	pthread_mutex_t lock;
-	_Atomic long large_live;
 	struct io_uring *ring;    /* registered with, or NULL */
 	struct reg_range *reg;
 	size_t nreg;
@@ -326,10 +325,7 @@ static int fill(ioa_buf_allocator_t *a, ioa_buf_t *b, size_t max_len, unsigned f
 
 	if (max_len > IOA_BUF_MAX_POOLED) {
 		b->cls = CLASS_LARGE;
-		r = large_alloc(a, b, max_len);
-		if (!r)
-			atomic_fetch_add(&a->large_live, 1);
-		return r;
+		return large_alloc(a, b, max_len);
 	}
 	b->cls = (uint8_t)class_of(a, max_len, flags);
 	r = class_pool(a, b->cls, &p);
@@ -400,12 +396,10 @@ static void release(ioa_buf_t *b)
 {
 	ioa_buf_allocator_t *a = b->a;
 
-	if (b->cls == CLASS_LARGE) {
+	if (b->cls == CLASS_LARGE)
 		large_free(a, b);
-		atomic_fetch_sub(&a->large_live, 1);
-	} else {
+	else
 		ioa_pool_put(atomic_load_explicit(&a->cls[b->cls], memory_order_relaxed), b->data);
-	}
 	ioa_pool_put(a->hdr, b);
 }
 
