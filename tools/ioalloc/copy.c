@@ -900,14 +900,6 @@ static void print_summary(const struct copy *c)
 	putchar('\n');
 }
 
-/* "key": a number with a fraction (json.h writes integers only). */
-static void json_kdouble(struct json *j, const char *key, double v, int prec)
-{
-	json_key(j, key);
-	j->after_key = false; /* what begin_value() does for a value after a key */
-	fprintf(j->out, "%.*f", prec, v);
-}
-
 static void print_json(const struct copy *c)
 {
 	struct json j;

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <math.h>
 
 void json_init(struct json *j, FILE *out)
 {
@@ -154,6 +155,15 @@ void json_uint(struct json *j, uint64_t v)
 	fprintf(j->out, "%" PRIu64, v);
 }
 
+void json_double(struct json *j, double v, int prec)
+{
+	begin_value(j);
+	if (isfinite(v))
+		fprintf(j->out, "%.*f", prec, v);
+	else
+		fputs("null", j->out); /* JSON has no NaN or infinity */
+}
+
 void json_bool(struct json *j, bool v)
 {
 	begin_value(j);
@@ -169,6 +179,7 @@ void json_null(struct json *j)
 void json_kstr(struct json *j, const char *key, const char *s) { json_key(j, key); json_str(j, s); }
 void json_kint(struct json *j, const char *key, long long v) { json_key(j, key); json_int(j, v); }
 void json_kuint(struct json *j, const char *key, uint64_t v) { json_key(j, key); json_uint(j, v); }
+void json_kdouble(struct json *j, const char *key, double v, int prec) { json_key(j, key); json_double(j, v, prec); }
 void json_kbool(struct json *j, const char *key, bool v) { json_key(j, key); json_bool(j, v); }
 void json_knull(struct json *j, const char *key) { json_key(j, key); json_null(j); }
 void json_kobj_begin(struct json *j, const char *key) { json_key(j, key); json_obj_begin(j); }

@@ -34,6 +34,7 @@ void json_key(struct json *j, const char *key);
 void json_str(struct json *j, const char *s);
 void json_int(struct json *j, long long v);
 void json_uint(struct json *j, uint64_t v);
+void json_double(struct json *j, double v, int prec); /* prec digits after the point */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 
@@ -41,6 +42,7 @@ void json_null(struct json *j);
 void json_kstr(struct json *j, const char *key, const char *s);
 void json_kint(struct json *j, const char *key, long long v);
 void json_kuint(struct json *j, const char *key, uint64_t v);
+void json_kdouble(struct json *j, const char *key, double v, int prec);
 void json_kbool(struct json *j, const char *key, bool v);
 void json_knull(struct json *j, const char *key);
 void json_kobj_begin(struct json *j, const char *key);
