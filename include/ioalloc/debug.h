@@ -22,6 +22,13 @@ typedef void (*ioa_misuse_fn)(void *arg, const char *call, const char *object,
  * Returns the previous handler. */
 IOA_API ioa_misuse_fn ioa_set_misuse_handler(ioa_misuse_fn fn, void *arg);
 
+/* Report a misuse through the installed handler, as the library does:
+ * call, the object it concerns, and a printf-style message (up to 511
+ * characters). For layers built on ioalloc (its Windows layer uses it).
+ * Any thread; with the default handler it does not return. */
+IOA_API void ioa_report_misuse(const char *call, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Mark the calling thread's real-time path (sections nest). Until the
  * matching ioa_rt_leave, any system call the library would make on this
  * thread - mapping, locking, growing an arena or a pool, io_uring set-up - is

@@ -24,14 +24,14 @@
 #include <ioalloc/constraint.h>
 #include <ioalloc/debug.h>
 
-/* Report a misuse through the installed handler (the default prints and
- * aborts, or only prints under IOALLOC_DEBUG=abort=0). */
 /* The platform layer is about to make system call `what`: inside an
  * ioa_rt_enter section that is reported as misuse (rt.c). Any thread. */
 void ioa__rt_syscall(const char *what);
 
-void ioa__misuse(const char *call, const char *object, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Report a misuse through the installed handler (the default prints and
+ * aborts, or only prints under IOALLOC_DEBUG=abort=0): the library's own
+ * name for the public ioa_report_misuse. */
+#define ioa__misuse ioa_report_misuse
 
 /* ---- IOALLOC_DEBUG ------------------------------------------------------- */
 

@@ -32,7 +32,7 @@ IOA_API ioa_misuse_fn ioa_set_misuse_handler(ioa_misuse_fn fn, void *arg)
 	return old;
 }
 
-void ioa__misuse(const char *call, const char *object, const char *fmt, ...)
+IOA_API void ioa_report_misuse(const char *call, const char *object, const char *fmt, ...)
 {
 	char msg[512];
 	ioa_misuse_fn fn;

@@ -39,10 +39,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ioalloc/debug.h>
 #include <ioalloc/pool.h>
 #include <ioalloc/win/dmusicks.h>
 
-#include "debug/debug.h"
 
 /* The WDK's layout (its header states the offsets). */
 _Static_assert(offsetof(DMUS_KERNEL_EVENT, cbEvent) == 2, "DMUS_KERNEL_EVENT layout");
@@ -97,7 +97,7 @@ static ULONG am_release(IAllocatorMXF *This)
 	buffers = out_of(am->buffers);
 	if (events || buffers) {
 		snprintf(obj, sizeof(obj), "IAllocatorMXF '%s'", am->name);
-		ioa__misuse("IAllocatorMXF::Release", obj,
+		ioa_report_misuse("IAllocatorMXF::Release", obj,
 			    "last reference released with %zu events and %zu buffers not put back; "
 			    "their memory is kept", events, buffers);
 	} else {
@@ -166,7 +166,7 @@ static NTSTATUS am_put_message(IAllocatorMXF *This, PDMUS_KERNEL_EVENT pDMKEvt)
 	n = flatten(e, 2 * (size_t)am->count);
 	if (!n) {
 		snprintf(obj, sizeof(obj), "IAllocatorMXF '%s'", am->name);
-		ioa__misuse("IAllocatorMXF::PutMessage", obj, "the chain from %p holds more "
+		ioa_report_misuse("IAllocatorMXF::PutMessage", obj, "the chain from %p holds more "
 			    "events than the allocator has (a cycle, or an event in it twice); "
 			    "nothing was put back", (void *)pDMKEvt);
 		return STATUS_INVALID_PARAMETER;

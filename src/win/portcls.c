@@ -36,11 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ioalloc/constraint.h>
+#include <ioalloc/debug.h>
 #include <ioalloc/dma.h>
 #include <ioalloc/pages.h>
 #include <ioalloc/win/portcls.h>
 
-#include "debug/debug.h"
 #include "win_impl.h"
 
 #define ISA_ADDRESS_BITS 24
@@ -194,7 +194,7 @@ static VOID dc_set_buffer_size(IDmaChannel *This, ULONG BufferSize)
 		return;
 	}
 	snprintf(obj, sizeof(obj), "IDmaChannel %p", (void *)This);
-	ioa__misuse("IDmaChannel::SetBufferSize", obj,
+	ioa_report_misuse("IDmaChannel::SetBufferSize", obj,
 		    "buffer size %lu with %lu bytes allocated (must be 1..allocated)",
 		    (unsigned long)BufferSize, (unsigned long)dc_of(This)->allocated);
 }
@@ -354,7 +354,7 @@ static struct wavert_mdl *mdl_block(PMDL Mdl, const char *call)
 	if (w->magic == MDL_MAGIC)
 		return w;
 	snprintf(obj, sizeof(obj), "MDL %p", (void *)Mdl);
-	ioa__misuse(call, obj, "not allocated by IPortWaveRTStream, or already freed");
+	ioa_report_misuse(call, obj, "not allocated by IPortWaveRTStream, or already freed");
 	return NULL;
 }
 
@@ -436,7 +436,7 @@ static ULONG ws_release(IPortWaveRTStream *This)
 	live = atomic_load(&s->keep) - 1;
 	if (live) {
 		snprintf(obj, sizeof(obj), "IPortWaveRTStream %p", (void *)s);
-		ioa__misuse("IPortWaveRTStream::Release", obj,
+		ioa_report_misuse("IPortWaveRTStream::Release", obj,
 			    "last reference released with %zu MDLs not freed by FreePagesFromMdl; "
 			    "they stay valid", live);
 	}
@@ -511,7 +511,7 @@ static VOID ws_unmap_allocated_pages(IPortWaveRTStream *This, PVOID BaseAddress,
 		return;
 	if (ioa_pages_unmap(w->pl, BaseAddress)) {
 		snprintf(obj, sizeof(obj), "MDL %p", (void *)MemoryDescriptorList);
-		ioa__misuse("IPortWaveRTStream::UnmapAllocatedPages", obj,
+		ioa_report_misuse("IPortWaveRTStream::UnmapAllocatedPages", obj,
 			    "%p is not where MapAllocatedPages mapped it (%p)", BaseAddress,
 			    w->mdl.MappedSystemVa);
 		return;

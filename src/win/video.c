@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ioalloc/account.h>
+#include <ioalloc/debug.h>
 #include <ioalloc/win/video.h>
 
-#include "debug/debug.h"
 #include "win_impl.h"
 
 #define VP_LINE 64 /* the header and the extension's alignment: one cache line */
@@ -81,7 +81,7 @@ static struct vp_miniport *miniport_check(PVOID HwDeviceExtension, const char *c
 
 	if (mp->magic == MINIPORT_MAGIC || (deleted_ok && mp->magic == DELETED_MAGIC))
 		return mp;
-	ioa__misuse(call, "video miniport", "HwDeviceExtension %p is not the device extension "
+	ioa_report_misuse(call, "video miniport", "HwDeviceExtension %p is not the device extension "
 		    "of a live miniport (IoaNewVideoMiniport)", HwDeviceExtension);
 	return NULL;
 }
@@ -139,7 +139,7 @@ static void block_misuse(struct vp_miniport *mp, PVOID p, const char *call, cons
 	char obj[48];
 
 	snprintf(obj, sizeof(obj), "miniport '%s'", mp->name);
-	ioa__misuse(call, obj, "%p %s%s", p, why, other);
+	ioa_report_misuse(call, obj, "%p %s%s", p, why, other);
 }
 
 /* The header of p if p is a live buffer of mp made by the pair of want;
@@ -279,7 +279,7 @@ IOA_API VOID IoaDeleteVideoMiniport(PVOID HwDeviceExtension)
 	if (live) {
 		ioa_account_stats(mp->acct, &st);
 		snprintf(obj, sizeof(obj), "miniport '%s'", mp->name);
-		ioa__misuse("IoaDeleteVideoMiniport", obj,
+		ioa_report_misuse("IoaDeleteVideoMiniport", obj,
 			    "deleted with %llu live allocations (%llu bytes charged); they stay "
 			    "valid until released", (unsigned long long)live,
 			    (unsigned long long)st.usage);

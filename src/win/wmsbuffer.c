@@ -42,10 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ioalloc/buf.h>
+#include <ioalloc/debug.h>
 #include <ioalloc/pool.h>
 #include <ioalloc/win/wmsbuffer.h>
 
-#include "debug/debug.h"
 
 /* INSSBuffer objects made at creation: 1,000 buffers in flight need no
  * growth (48 KiB of objects); the pool doubles when it runs dry. */
@@ -166,7 +166,7 @@ static ULONG nb_release(INSSBuffer4 *This)
 
 	if (!b->buf) {
 		snprintf(obj, sizeof(obj), "INSSBuffer %p", (void *)This);
-		ioa__misuse("INSSBuffer::Release", obj, "released after its last reference");
+		ioa_report_misuse("INSSBuffer::Release", obj, "released after its last reference");
 		return 0;
 	}
 	left = ioa_buf_unref(b->buf);
