@@ -339,6 +339,7 @@ IOA_API int ioa_buf_alloc(ioa_buf_allocator_t *a, size_t max_len, unsigned flags
 	ioa_buf_t *b;
 	int r = 0;
 
+	IOA_NOTE_SITE();
 	if (!a || !out || !max_len || (flags & ~IOA_BUF_F_VALID))
 		return -EINVAL;
 	if (max_len > SIZE_MAX / 4)

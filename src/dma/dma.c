@@ -233,6 +233,7 @@ IOA_API int ioa_dma_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_const
 	ioa_dma_buf_t *b;
 	int r;
 
+	IOA_NOTE_SITE();
 	if (!d || !out || !size || (flags & ~IOA_DMA_F_VALID) ||
 	    check_request(d, size, c, "ioa_dma_alloc"))
 		return -EINVAL;
@@ -475,6 +476,7 @@ IOA_API int ioa_dma_channel_alloc(ioa_dma_channel_t *ch, uint64_t size,
 {
 	struct ioa_constraint c;
 
+	IOA_NOTE_SITE();
 	if (!ch || !size || !live_chan(ch, "ioa_dma_channel_alloc"))
 		return -EINVAL;
 	if (ch->buf) /* once per channel unless freed, whatever the size */

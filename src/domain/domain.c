@@ -30,6 +30,7 @@
  */
 #include "domain_impl.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,7 @@ IOA_API int ioa_domain_create(const struct ioa_domain_config *cfg, ioa_domain_t 
 	snprintf(d->name, sizeof(d->name), "%s", cfg->name ? cfg->name : "domain");
 	d->cfg.name = d->name;
 	pthread_mutex_init(&d->grow_lock, NULL);
+	pthread_mutex_init(&d->site_lock, NULL);
 	r = ioa_vmem_create(d->name, IOA_PAGE_4K, &d->vm);
 	if (!r)
 		r = ioa_account_create(NULL, d->name, IOA_ACCOUNT_UNLIMITED, &d->root);
@@ -85,6 +87,7 @@ IOA_API int ioa_domain_create(const struct ioa_domain_config *cfg, ioa_domain_t 
 		ioa_account_destroy(d->root);
 		ioa_vmem_destroy(d->vm);
 		pthread_mutex_destroy(&d->grow_lock);
+		pthread_mutex_destroy(&d->site_lock);
 		free(d);
 		return r;
 	}
@@ -94,6 +97,56 @@ IOA_API int ioa_domain_create(const struct ioa_domain_config *cfg, ioa_domain_t 
 
 /* The process default domain (see ioa_domain_default). */
 static ioa_domain_t *default_domain;
+
+/* ---- allocation sites (debug) ------------------------------------------------ */
+
+__thread const void *ioa__alloc_site;
+
+static void site_add(ioa_domain_t *d, uint64_t bus)
+{
+	pthread_mutex_lock(&d->site_lock);
+	if (d->nsites == d->sites_cap) {
+		size_t cap = d->sites_cap ? 2 * d->sites_cap : 64;
+		struct alloc_site *n = realloc(d->sites, cap * sizeof(*n));
+
+		if (n) { /* without room the site is only missing from the report */
+			d->sites = n;
+			d->sites_cap = cap;
+		}
+	}
+	if (d->nsites < d->sites_cap)
+		d->sites[d->nsites++] = (struct alloc_site){bus, ioa__alloc_site};
+	pthread_mutex_unlock(&d->site_lock);
+}
+
+static void site_del(ioa_domain_t *d, uint64_t bus)
+{
+	pthread_mutex_lock(&d->site_lock);
+	for (size_t i = d->nsites; i-- > 0;)
+		if (d->sites[i].bus == bus) {
+			d->sites[i] = d->sites[--d->nsites];
+			break;
+		}
+	pthread_mutex_unlock(&d->site_lock);
+}
+
+/* "main+0x1c (./prog)", or the bare address; "unknown" if none was noted. */
+static void site_name(const ioa_domain_t *d, uint64_t bus, char *buf, size_t len)
+{
+	const void *site = NULL;
+	Dl_info di;
+
+	for (size_t i = 0; i < d->nsites && !site; i++)
+		if (d->sites[i].bus == bus)
+			site = d->sites[i].site;
+	if (!site)
+		snprintf(buf, len, "unknown");
+	else if (dladdr(site, &di) && di.dli_sname)
+		snprintf(buf, len, "%s+0x%tx (%s)", di.dli_sname,
+			 (const char *)site - (const char *)di.dli_saddr, di.dli_fname);
+	else
+		snprintf(buf, len, "%p", site);
+}
 
 /* ---- leak report ----------------------------------------------------------- */
 
@@ -124,10 +177,14 @@ static int leak_one(void *arg, uint64_t start, uint64_t size, uintptr_t tag)
 	lr->total++;
 	lr->total_bytes += size;
 	ioa_account_stats(tag_account(tag), &st);
-	if (lr->list)
-		ioa_plat_warn("  leaked %s allocation: bus 0x%llx, %llu bytes, account '%s'",
-			      kind_names[k], (unsigned long long)start, (unsigned long long)size,
-			      st.name);
+	if (lr->list) {
+		char site[160];
+
+		site_name(lr->d, start, site, sizeof(site));
+		ioa_plat_warn("  leaked %s allocation: bus 0x%llx, %llu bytes, account '%s', "
+			      "allocated at %s", kind_names[k], (unsigned long long)start,
+			      (unsigned long long)size, st.name, site);
+	}
 	ioa_account_uncharge(tag_account(tag), size);
 	return 0;
 }
@@ -174,6 +231,8 @@ IOA_API int ioa_domain_destroy(ioa_domain_t *d)
 	if (ioa_account_destroy(d->root))
 		ioa_plat_warn("domain '%s': child accounts outlive the domain", d->name);
 	pthread_mutex_destroy(&d->grow_lock);
+	pthread_mutex_destroy(&d->site_lock);
+	free(d->sites);
 	free(d);
 	return leaks;
 }
@@ -281,6 +340,8 @@ int ioa__domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constrain
 		ioa_account_uncharge(acct, sz);
 		return r;
 	}
+	if (ioa__domain_debug(d))
+		site_add(d, at);
 	atomic_fetch_add_explicit(&d->live, 1, memory_order_relaxed);
 	*bus = at;
 	return 0;
@@ -289,7 +350,10 @@ int ioa__domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constrain
 IOA_API int ioa_domain_alloc(ioa_domain_t *d, uint64_t size, const struct ioa_constraint *c,
 			     ioa_account_t *acct, uint64_t *bus)
 {
-	int r = ioa__domain_alloc(d, size, c, acct, IOA_KIND_RAW, bus);
+	int r;
+
+	IOA_NOTE_SITE();
+	r = ioa__domain_alloc(d, size, c, acct, IOA_KIND_RAW, bus);
 
 	if (r == -EINVAL && d && bus && ioa__domain_debug(d)) {
 		char obj[64];
@@ -342,6 +406,8 @@ int ioa__domain_free(ioa_domain_t *d, uint64_t bus, uint64_t size, ioa_account_t
 		return -EINVAL;
 	}
 	ioa_account_uncharge(acct, sz);
+	if (ioa__domain_debug(d))
+		site_del(d, bus);
 	atomic_fetch_sub_explicit(&d->live, 1, memory_order_relaxed);
 	return 0;
 }

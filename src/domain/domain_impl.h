@@ -61,7 +61,22 @@ struct ioa_domain {
 
 	/* Any thread. */
 	_Atomic uint64_t live;
+
+	/* Debug mode: who allocated each live allocation (leak reports), an
+	 * unordered array under site_lock; debug mode pays for the search. */
+	pthread_mutex_t site_lock;
+	struct alloc_site {
+		uint64_t bus;
+		const void *site;
+	} *sites;
+	size_t nsites, sites_cap;
 };
+
+/* The caller of the public call now running on this thread, set by each
+ * public entry that allocates from a domain (IOA_NOTE_SITE), recorded with
+ * the allocation in debug mode. */
+extern __thread const void *ioa__alloc_site;
+#define IOA_NOTE_SITE() (ioa__alloc_site = __builtin_return_address(0))
 
 /* Backend operations (arena.c). All run under grow_lock except init/fini. */
 int ioa__arena_init(ioa_domain_t *d);

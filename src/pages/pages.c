@@ -216,6 +216,7 @@ IOA_API int ioa_pages_alloc(ioa_domain_t *d, uint64_t bytes, const struct ioa_co
 	uint64_t granule = 0;
 	int r = check_alloc_args(d, bytes, flags, chunk_size, out, &granule);
 
+	IOA_NOTE_SITE();
 	if (r)
 		return r;
 	if ((flags & IOA_PAGES_F_CHUNKED) && bytes % granule)

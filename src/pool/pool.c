@@ -722,6 +722,7 @@ IOA_API int ioa_pool_create(const struct ioa_pool_config *cfg, ioa_pool_t **out)
 	ioa_pool_t *p;
 	int r;
 
+	IOA_NOTE_SITE();
 	if (!config_valid(cfg) || !out)
 		return -EINVAL;
 	p = aligned_alloc(64, ioa_round_up(sizeof(*p), 64));
@@ -759,6 +760,7 @@ IOA_API int ioa_pool_grow(ioa_pool_t *p, size_t count)
 	uint32_t k;
 	int r;
 
+	IOA_NOTE_SITE();
 	if (!p || !(p->flags & IOA_POOL_F_GROW) || !count || count > IOA_POOL_MAX_COUNT)
 		return -EINVAL;
 	pthread_mutex_lock(&p->grow_lock);

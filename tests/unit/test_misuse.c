@@ -361,11 +361,27 @@ static void case07_destroy_with_live_allocations(void **state)
 {
 	ioa_domain_t *d = make(IOA_DOMAIN_F_DEBUG);
 	uint64_t a, b;
+	char path[] = "/tmp/ioalloc-leaks.XXXXXX", text[4096] = "";
+	int fd = mkstemp(path), saved = dup(2);
+	ssize_t n;
 
 	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
 	assert_int_equal(ioa_domain_alloc(d, 4096, NULL, NULL, &a), 0);
 	assert_int_equal(ioa_domain_alloc(d, 8192, NULL, NULL, &b), 0);
+	fflush(stderr);
+	dup2(fd, 2); /* the listing goes to stderr */
 	assert_int_equal(ioa_domain_destroy(d), 2); /* and everything freed */
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	text[n] = '\0';
+	if (!strstr(text, "allocated at ") || strstr(text, "allocated at unknown"))
+		fail_msg("the leak list does not say where each allocation was made:\n%s", text);
 	assert_reported("ioa_domain_destroy", "domain 'misuse'",
 			"destroyed with 2 live allocations (12288 bytes): 2 raw (12288 bytes)");
 	d = make(0);
