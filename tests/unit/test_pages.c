@@ -262,10 +262,15 @@ static void a_mapping_never_faults_unless_lazy(void **state)
 {
 	ioa_domain_t *d = two_zones();
 	ioa_pages_t *pl;
+	long faults;
 
 	(void)state;
 	assert_int_equal(ioa_pages_alloc(d, 2 * MiB, NULL, NULL, 0, 0, &pl), 0);
-	assert_int_equal(faults_writing(pl), 0);       /* populated: writable PTEs, no faults */
+	faults = faults_writing(pl);
+	if (ioa_test_under_valgrind()) /* its translator faults on its own, now and then */
+		print_message("under Valgrind: %ld faults, not checked\n", faults);
+	else
+		assert_int_equal(faults, 0); /* populated: writable PTEs, no faults */
 	ioa_pages_free(pl);
 	assert_int_equal(ioa_pages_alloc(d, 2 * MiB, NULL, NULL, IOA_PAGES_F_LAZY_MAP, 0, &pl), 0);
 	assert_true(faults_writing(pl) > 0);           /* lazy: each page faults on first touch */
