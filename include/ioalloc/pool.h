@@ -67,20 +67,28 @@ IOA_API int ioa_pool_destroy(ioa_pool_t *p);
 
 /* What the inline paths see of a pool and of a thread's cache in it: the
  * first member of the pool, and one cache line per thread. Internal: their
- * layout may change with the library's major version. */
+ * layout may change with the library's major version.
+ *
+ * The magazine window (top, base, end) and the put check (lo, span) are kept
+ * as integers, not pointers: a store of an object pointer (void *) may alias
+ * any pointer in GCC's eyes but never an integer, and a store to top may not
+ * alias the pointer to the caches, so a get and a put in one function need
+ * not reload the pool's fields after each other's stores (bench_pool
+ * measures the difference; docs/BENCHMARKS.md). */
 struct ioa_pool_mag_;
 struct ioa_pool_cache_ {
-	void **top, **base, **end;            /* the loaded magazine's objects */
+	uintptr_t top, base, end;             /* the loaded magazine's slots (void **) */
 	struct ioa_pool_mag_ *loaded, *previous;
 	char pad_[64 - 5 * sizeof(void *)];
 };
 struct ioa_pool_fast_ {
-	struct ioa_pool_cache_ *caches;
-	uint8_t *lo;                          /* the first chunk: the cheap put check */
+	struct ioa_pool_cache_ *caches;       /* one per thread */
+	uintptr_t lo;                         /* the first chunk: the cheap put check */
 	size_t span;
+	unsigned fast;                        /* threads with inline paths: 0 when checked */
 	unsigned nthreads;
 	unsigned char checked;                /* debug or a memory checker: slow path */
-	unsigned char pad_[3];
+	unsigned char pad_[7];
 };
 
 /* This thread's pool index + 1 (0: not registered yet). */
@@ -93,14 +101,18 @@ IOA_API void ioa_pool_put_slow(ioa_pool_t *p, void *obj);
 IOA_API int ioa_pool_get_bulk_slow(ioa_pool_t *p, void **objs, size_t n);
 IOA_API void ioa_pool_put_bulk_slow(ioa_pool_t *p, void *const *objs, size_t n);
 
-static inline struct ioa_pool_cache_ *ioa_pool_cache_of_(ioa_pool_t *p)
+/* This thread's cache in p, in *c: false when there is none (no pool, no
+ * cache yet, or a checked pool: the slow path decides). */
+static inline int ioa_pool_cache_of_(ioa_pool_t *p, struct ioa_pool_cache_ **c)
 {
 	const struct ioa_pool_fast_ *f = (const struct ioa_pool_fast_ *)p;
 	unsigned t = ioa_pool_tidx_ - 1;
 
-	if (__builtin_expect(p && t < f->nthreads && !f->checked, 1))
-		return &f->caches[t];
-	return (struct ioa_pool_cache_ *)0;
+	if (__builtin_expect(p && t < f->fast, 1)) {
+		*c = f->caches + t;
+		return 1;
+	}
+	return 0;
 }
 
 /* One object, or NULL when the pool (as this thread can see it) is empty.
@@ -108,10 +120,17 @@ static inline struct ioa_pool_cache_ *ioa_pool_cache_of_(ioa_pool_t *p)
  * thread's first call on any pool registers it, which takes a lock once). */
 static inline void *ioa_pool_get(ioa_pool_t *p)
 {
-	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
+	struct ioa_pool_cache_ *c;
 
-	if (__builtin_expect(c && c->top != c->base, 1))
-		return *--c->top;
+	if (__builtin_expect(ioa_pool_cache_of_(p, &c), 1)) {
+		uintptr_t top = c->top;
+
+		if (__builtin_expect(top != c->base, 1)) {
+			top -= sizeof(void *);
+			c->top = top;
+			return *(void **)top;
+		}
+	}
 	return ioa_pool_get_slow(p);
 }
 
@@ -120,13 +139,17 @@ static inline void *ioa_pool_get(ioa_pool_t *p)
  * mode only. */
 static inline void ioa_pool_put(ioa_pool_t *p, void *obj)
 {
-	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
-	const struct ioa_pool_fast_ *f = (const struct ioa_pool_fast_ *)p;
+	struct ioa_pool_cache_ *c;
 
-	if (__builtin_expect(c && c->top != c->end &&
-			     (uintptr_t)obj - (uintptr_t)f->lo < f->span, 1)) {
-		*c->top++ = obj;
-		return;
+	if (__builtin_expect(ioa_pool_cache_of_(p, &c), 1)) {
+		const struct ioa_pool_fast_ *f = (const struct ioa_pool_fast_ *)p;
+		uintptr_t top = c->top;
+
+		if (__builtin_expect(top != c->end && (uintptr_t)obj - f->lo < f->span, 1)) {
+			*(void **)top = obj;
+			c->top = top + sizeof(void *);
+			return;
+		}
 	}
 	ioa_pool_put_slow(p, obj);
 }
@@ -135,12 +158,17 @@ static inline void ioa_pool_put(ioa_pool_t *p, void *obj)
  * safe. */
 static inline int ioa_pool_get_bulk(ioa_pool_t *p, void **objs, size_t n)
 {
-	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
+	struct ioa_pool_cache_ *c;
 
-	if (__builtin_expect(c && objs && (size_t)(c->top - c->base) >= n, 1)) {
-		c->top -= n;
-		__builtin_memcpy(objs, c->top, n * sizeof(*objs));
-		return 0;
+	if (__builtin_expect(ioa_pool_cache_of_(p, &c) && objs, 1)) {
+		uintptr_t top = c->top;
+
+		if (__builtin_expect((top - c->base) / sizeof(void *) >= n, 1)) {
+			top -= n * sizeof(void *);
+			c->top = top;
+			__builtin_memcpy(objs, (void **)top, n * sizeof(*objs));
+			return 0;
+		}
 	}
 	return ioa_pool_get_bulk_slow(p, objs, n);
 }
@@ -150,12 +178,16 @@ static inline int ioa_pool_get_bulk(ioa_pool_t *p, void **objs, size_t n)
  * cost more than the copy); debug mode and memory checkers check every one. */
 static inline void ioa_pool_put_bulk(ioa_pool_t *p, void *const *objs, size_t n)
 {
-	struct ioa_pool_cache_ *c = ioa_pool_cache_of_(p);
+	struct ioa_pool_cache_ *c;
 
-	if (__builtin_expect(c && objs && (size_t)(c->end - c->top) >= n, 1)) {
-		__builtin_memcpy(c->top, objs, n * sizeof(*objs));
-		c->top += n;
-		return;
+	if (__builtin_expect(ioa_pool_cache_of_(p, &c) && objs, 1)) {
+		uintptr_t top = c->top;
+
+		if (__builtin_expect((c->end - top) / sizeof(void *) >= n, 1)) {
+			__builtin_memcpy((void **)top, objs, n * sizeof(*objs));
+			c->top = top + n * sizeof(void *);
+			return;
+		}
 	}
 	ioa_pool_put_bulk_slow(p, objs, n);
 }

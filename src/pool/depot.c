@@ -202,14 +202,14 @@ static void sync_in(struct ioa_pool_cache_ *c)
 {
 	struct ioa_pool_mag_ *l = loaded_of(c);
 
-	set_rounds(l, (uint32_t)(c->top - c->base));
+	set_rounds(l, (uint32_t)(ioa__pool_slot(c->top) - ioa__pool_slot(c->base)));
 }
 
 static void set_mags(struct ioa_pool_cache_ *c, struct ioa_pool_mag_ *loaded, struct ioa_pool_mag_ *previous)
 {
-	__atomic_store_n(&c->base, loaded->objs, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->end, loaded->objs + loaded->cap, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->top, loaded->objs + rounds_of(loaded), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->base, (uintptr_t)loaded->objs, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->end, (uintptr_t)(loaded->objs + loaded->cap), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->top, (uintptr_t)(loaded->objs + rounds_of(loaded)), __ATOMIC_RELAXED);
 	__atomic_store_n(&c->loaded, loaded, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->previous, previous, __ATOMIC_RELAXED);
 }
@@ -357,11 +357,11 @@ static size_t count_of(const struct lfstack *s)
  * window can be seen half-updated, so anything outside one magazine counts 0. */
 static size_t loaded_rounds(const struct ioa_pool_cache_ *c)
 {
-	void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
-	void **base = __atomic_load_n(&c->base, __ATOMIC_RELAXED);
-	void **end = __atomic_load_n(&c->end, __ATOMIC_RELAXED);
+	uintptr_t top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
+	uintptr_t base = __atomic_load_n(&c->base, __ATOMIC_RELAXED);
+	uintptr_t end = __atomic_load_n(&c->end, __ATOMIC_RELAXED);
 
-	return top >= base && top <= end ? (size_t)(top - base) : 0;
+	return top >= base && top <= end ? (size_t)(top - base) / sizeof(void *) : 0;
 }
 
 size_t ioa__pool_free_count(const ioa_pool_t *p)
@@ -369,7 +369,7 @@ size_t ioa__pool_free_count(const ioa_pool_t *p)
 	size_t n = count_of(&p->full) * p->mag_cap + count_of(&p->objs);
 
 	for (unsigned t = 0; t < p->f.nthreads; t++)
-		n += loaded_rounds(&p->f.caches[t]) + rounds_of(previous_of(&p->f.caches[t]));
+		n += loaded_rounds(ioa__pool_cache(p, t)) + rounds_of(previous_of(ioa__pool_cache(p, t)));
 	return n;
 }
 

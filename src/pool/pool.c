@@ -78,7 +78,7 @@ static void flush_thread(unsigned t)
 {
 	for (ioa_pool_t *p = reg_head; p; p = p->reg_next)
 		if (t < p->f.nthreads)
-			ioa__pool_flush_cache(p, &p->f.caches[t]);
+			ioa__pool_flush_cache(p, ioa__pool_cache(p, t));
 }
 
 /* Thread exit: give the magazines back and the index up. */
@@ -174,7 +174,7 @@ static struct ioa_pool_cache_ *cache_of(ioa_pool_t *p)
 
 	if (!t)
 		t = ioa__pool_register_thread();
-	return t - 1 < p->f.nthreads ? &p->f.caches[t - 1] : NULL;
+	return t - 1 < p->f.nthreads ? ioa__pool_cache(p, t - 1) : NULL;
 }
 
 static void *raw_get_other(ioa_pool_t *p)
@@ -191,11 +191,11 @@ static inline void *raw_get(ioa_pool_t *p)
 	unsigned t = ioa_pool_tidx_ - 1;
 
 	if (likely(t < p->f.nthreads)) {
-		struct ioa_pool_cache_ *c = &p->f.caches[t];
-		void **top = c->top;
+		struct ioa_pool_cache_ *c = ioa__pool_cache(p, t);
+		void **top = ioa__pool_slot(c->top);
 
-		if (likely(top != c->base)) {
-			__atomic_store_n(&c->top, top - 1, __ATOMIC_RELAXED);
+		if (likely(top != ioa__pool_slot(c->base))) {
+			__atomic_store_n(&c->top, (uintptr_t)(top - 1), __ATOMIC_RELAXED);
 			return top[-1];
 		}
 		return ioa__pool_get_slow(p, c);
@@ -218,12 +218,12 @@ static inline void raw_put(ioa_pool_t *p, void *obj)
 	unsigned t = ioa_pool_tidx_ - 1;
 
 	if (likely(t < p->f.nthreads)) {
-		struct ioa_pool_cache_ *c = &p->f.caches[t];
-		void **top = c->top;
+		struct ioa_pool_cache_ *c = ioa__pool_cache(p, t);
+		void **top = ioa__pool_slot(c->top);
 
-		if (likely(top != c->end)) {
+		if (likely(top != ioa__pool_slot(c->end))) {
 			*top = obj;
-			__atomic_store_n(&c->top, top + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&c->top, (uintptr_t)(top + 1), __ATOMIC_RELAXED);
 			return;
 		}
 		ioa__pool_put_slow(p, c, obj);
@@ -373,7 +373,7 @@ static __attribute__((noinline)) bool foreign(ioa_pool_t *p, void *obj)
 
 static inline bool outside_first_chunk(const ioa_pool_t *p, const void *obj)
 {
-	return (uintptr_t)obj - (uintptr_t)p->f.lo >= p->f.span;
+	return (uintptr_t)obj - p->f.lo >= p->f.span;
 }
 
 /* ---- the out-of-line halves of pool.h's get and put ------------------------------ */
@@ -426,12 +426,12 @@ static int get_bulk_cached(ioa_pool_t *p, struct ioa_pool_cache_ *c, void **objs
 		return ioa_pool_get_bulk(p, objs, n);
 
 	while (k < n) {
-		void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
-		size_t m = (size_t)(top - c->base);
+		void **top = ioa__pool_slot(__atomic_load_n(&c->top, __ATOMIC_RELAXED));
+		size_t m = (size_t)(top - ioa__pool_slot(c->base));
 
 		m = m < n - k ? m : n - k;
 		memcpy(objs + k, top - m, m * sizeof(*objs));
-		__atomic_store_n(&c->top, top - m, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->top, (uintptr_t)(top - m), __ATOMIC_RELAXED);
 		k += m;
 		if (k < n && !(objs[k++] = ioa__pool_get_slow(p, c))) {
 			ioa_pool_put_bulk_slow(p, objs, k - 1);
@@ -448,7 +448,7 @@ IOA_API int ioa_pool_get_bulk_slow(ioa_pool_t *p, void **objs, size_t n)
 	if (unlikely(!p || (!objs && n)))
 		return -EINVAL;
 	if (likely(t < p->f.nthreads && !p->f.checked))
-		return get_bulk_cached(p, &p->f.caches[t], objs, n);
+		return get_bulk_cached(p, ioa__pool_cache(p, t), objs, n);
 	return get_each(p, objs, n, __builtin_return_address(0));
 }
 
@@ -462,12 +462,12 @@ static void put_bulk_cached(ioa_pool_t *p, struct ioa_pool_cache_ *c, void *cons
 	}
 
 	while (k < n) {
-		void **top = __atomic_load_n(&c->top, __ATOMIC_RELAXED);
-		size_t m = (size_t)(c->end - top);
+		void **top = ioa__pool_slot(__atomic_load_n(&c->top, __ATOMIC_RELAXED));
+		size_t m = (size_t)(ioa__pool_slot(c->end) - top);
 
 		m = m < n - k ? m : n - k;
 		memcpy(top, objs + k, m * sizeof(*objs));
-		__atomic_store_n(&c->top, top + m, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->top, (uintptr_t)(top + m), __ATOMIC_RELAXED);
 		k += m;
 		if (k < n)
 			ioa__pool_put_slow(p, c, objs[k++]);
@@ -481,7 +481,7 @@ IOA_API void ioa_pool_put_bulk_slow(ioa_pool_t *p, void *const *objs, size_t n)
 	if (unlikely(!p || !objs))
 		return;
 	if (likely(t < p->f.nthreads && !p->f.checked)) {
-		put_bulk_cached(p, &p->f.caches[t], objs, n);
+		put_bulk_cached(p, ioa__pool_cache(p, t), objs, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -641,7 +641,7 @@ static int add_chunk(ioa_pool_t *p, uint32_t k, size_t n)
 	}
 	init_slots(p, k);
 	if (k == 0) {
-		p->f.lo = ch->base;
+		p->f.lo = (uintptr_t)ch->base;
 		p->f.span = ch->len;
 	}
 	atomic_store_explicit(&p->nchunks, k + 1, memory_order_release);
@@ -704,6 +704,7 @@ static int setup_layout(ioa_pool_t *p, const struct ioa_pool_config *cfg)
 	p->d = cfg->domain;
 	p->acct = cfg->account;
 	p->f.checked = dbg || IOA_TRACK_ACTIVE();
+	p->f.fast = p->f.checked ? 0 : p->f.nthreads;
 	snprintf(p->name, sizeof(p->name), "%s", cfg->name ? cfg->name : "pool");
 	if (p->d && ioa__domain_window(p->d, cfg->constraint, &p->c))
 		return -EINVAL;
@@ -749,7 +750,7 @@ IOA_API int ioa_pool_create(const struct ioa_pool_config *cfg, ioa_pool_t **out)
 		return r;
 	}
 	for (unsigned t = 0; t < p->f.nthreads; t++)
-		ioa__pool_cache_init(&p->f.caches[t]);
+		ioa__pool_cache_init(ioa__pool_cache(p, t));
 	reg_add(p);
 	*out = p;
 	return 0;

@@ -73,7 +73,7 @@ enum { OBJ_FREE = 0, OBJ_OUT = 1 };
 
 struct ioa_pool {
 	/* Read-only after creation; the inline fast paths read only this. */
-	struct ioa_pool_fast_ f;  /* caches, nthreads, checked, lo/span */
+	struct ioa_pool_fast_ f;  /* caches, fast, nthreads, checked, lo/span */
 
 	size_t obj_size, stride, user_off; /* slot = [redzone][object][redzone] */
 	size_t align;
@@ -112,6 +112,17 @@ void ioa__pool_cache_init(struct ioa_pool_cache_ *c);
 size_t ioa__pool_free_count(const ioa_pool_t *p);
 uint32_t ioa__pool_obj_index(const ioa_pool_t *p, const void *obj);
 void *ioa__pool_obj_at(const ioa_pool_t *p, uint32_t idx);
+
+/* Thread t's cache; the window of pool.h's fast paths as pointers. */
+static inline struct ioa_pool_cache_ *ioa__pool_cache(const ioa_pool_t *p, unsigned t)
+{
+	return p->f.caches + t;
+}
+
+static inline void **ioa__pool_slot(uintptr_t a)
+{
+	return (void **)a;
+}
 
 /* The memory of p's chunks (for registering with the kernel): stores up to
  * max of them, returns how many there are. Any thread. */
