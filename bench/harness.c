@@ -299,7 +299,7 @@ static int one_sample(const struct bench_op *op, size_t batch, uint64_t *ns)
 }
 
 /* Warm up, then fill samples (ns per call, overhead subtracted). 0 or -1. */
-static int sample_loop(struct bench *b, const struct bench_op *op, size_t batch,
+static int sample_loop(struct bench *b, const struct bench_op *op, size_t batch, size_t per,
 		       const struct bench_budget *bud, double *out, size_t *n)
 {
 	size_t warm = bud->max_ops / 10 < WARM_MAX ? bud->max_ops / 10 : WARM_MAX;
@@ -314,7 +314,7 @@ static int sample_loop(struct bench *b, const struct bench_op *op, size_t batch,
 
 		if (one_sample(op, batch, &ns))
 			return -1;
-		v = ((double)ns - b->overhead_ns * (op->run2 ? 2 : 1)) / (double)batch;
+		v = ((double)ns - b->overhead_ns * (op->run2 ? 2 : 1)) / (double)(batch * per);
 		out[(*n)++] = v > 0 ? v : 0;
 		if (*n >= bud->min_ops && bench_now_ns() - start >= bud->budget_ns)
 			break;
@@ -403,8 +403,8 @@ static struct cell *new_cell(struct bench *b, const char *case_name, const char 
 	return c;
 }
 
-int bench_measure_batch(struct bench *b, const char *case_name, const char *impl,
-			const struct bench_op *op, size_t batch, const struct bench_budget *bud)
+static int measure(struct bench *b, const char *case_name, const char *impl,
+		   const struct bench_op *op, size_t batch, size_t per, const struct bench_budget *bud)
 {
 	struct cell *c = new_cell(b, case_name, impl);
 	double *s = sample_buffer(b, bud->max_ops ? bud->max_ops : 1);
@@ -418,7 +418,7 @@ int bench_measure_batch(struct bench *b, const char *case_name, const char *impl
 		bench_fail(b, "%s / %s: %s", case_name, impl, c->why);
 		return -1;
 	}
-	if (sample_loop(b, op, batch ? batch : 1, bud, s, &n) || n == 0) {
+	if (sample_loop(b, op, batch ? batch : 1, per ? per : 1, bud, s, &n) || n == 0) {
 		c->state = CELL_FAILED;
 		snprintf(c->why, sizeof(c->why), "%s", op->why && op->why[0] ? op->why : "failed");
 		bench_fail(b, "%s / %s: %s", case_name, impl, c->why);
@@ -426,6 +426,22 @@ int bench_measure_batch(struct bench *b, const char *case_name, const char *impl
 	}
 	compute_stats(s, n, &c->st);
 	return 0;
+}
+
+int bench_measure_batch(struct bench *b, const char *case_name, const char *impl,
+			const struct bench_op *op, size_t batch, const struct bench_budget *bud)
+{
+	return measure(b, case_name, impl, op, batch, 1, bud);
+}
+
+int bench_measure_per(struct bench *b, const char *case_name, const char *impl,
+		      const struct bench_op *op, size_t per_call, const struct bench_budget *bud)
+{
+	if (op->run2) {
+		bench_fail(b, "%s / %s: a split operation (run2) cannot loop", case_name, impl);
+		return -1;
+	}
+	return measure(b, case_name, impl, op, 1, per_call, bud);
 }
 
 int bench_measure(struct bench *b, const char *case_name, const char *impl,

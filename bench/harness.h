@@ -95,6 +95,12 @@ int bench_measure(struct bench *b, const char *case_name, const char *impl,
 int bench_measure_batch(struct bench *b, const char *case_name, const char *impl,
 			const struct bench_op *op, size_t batch, const struct bench_budget *bud);
 
+/* Like bench_measure, but each call of run makes per_call operations in a
+ * loop of its own (its calls inlined into it, as a caller's loop would have
+ * them), and each sample is recorded as the time per operation. */
+int bench_measure_per(struct bench *b, const char *case_name, const char *impl,
+		      const struct bench_op *op, size_t per_call, const struct bench_budget *bud);
+
 /* A cell that could not be measured (e.g. "unavailable: EAL init failed"). */
 void bench_skip(struct bench *b, const char *case_name, const char *impl, const char *why);
 
