@@ -18,7 +18,9 @@
  * 0-byte buffer is allowed here, and is a 1-byte native buffer) and the
  * INSSBuffer3/4 property store (a small array of GUID-named copies, made on
  * the first SetProperty, freed with the buffer); and a copy of the data
- * pointer, which never changes, so GetBuffer makes no call.
+ * pointer, which never changes: the first GetBuffer asks the native buffer
+ * (so an allocation makes the native calls a native user makes, no more),
+ * later ones make no call.
  *
  * Lifetime: the allocator counts its interface references and, apart, the
  * references that keep its memory (one for the interface, one per live
@@ -35,7 +37,6 @@
  * until the object is reused (a debug pool poisons it instead); the native
  * buffer's own checks (IOA_BUF_ALLOCATOR_F_DEBUG is not set here) do the rest.
  */
-#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ struct props {
 struct nss_buffer {
 	INSSBuffer4 iface;         /* first: the interface pointer is the object */
 	ioa_buf_t *buf;            /* the native buffer; NULL once released */
-	BYTE *data;                /* ioa_buf_data(buf): stable for the buffer's life */
+	BYTE *data;                /* ioa_buf_data(buf) once asked (NULL before): stable */
 	struct wms_allocator *owner;
 	struct props *props;       /* NULL until the first SetProperty */
 	DWORD max;                 /* dwMaxBufferSize */
@@ -225,11 +226,24 @@ static HRESULT nb_get_max_length(INSSBuffer4 *This, DWORD *pdwLength)
 	return S_OK;
 }
 
+/* The data pointer, asked of the native buffer once. Two threads asking at
+ * once both store the same value (relaxed atomics: no torn pointer). */
+static BYTE *nb_data(struct nss_buffer *b)
+{
+	BYTE *d = __atomic_load_n(&b->data, __ATOMIC_RELAXED);
+
+	if (!d) {
+		d = ioa_buf_data(b->buf);
+		__atomic_store_n(&b->data, d, __ATOMIC_RELAXED);
+	}
+	return d;
+}
+
 static HRESULT nb_get_buffer(INSSBuffer4 *This, BYTE **ppdwBuffer)
 {
 	if (!ppdwBuffer)
 		return E_POINTER;
-	*ppdwBuffer = nb_of(This)->data;
+	*ppdwBuffer = nb_data(nb_of(This));
 	return S_OK;
 }
 
@@ -240,7 +254,7 @@ static HRESULT nb_get_buffer_and_length(INSSBuffer4 *This, BYTE **ppdwBuffer, DW
 
 	if (!ppdwBuffer || !pdwLength)
 		return E_POINTER;
-	*ppdwBuffer = b->data;
+	*ppdwBuffer = nb_data(b);
 	*pdwLength = (DWORD)ioa_buf_length(b->buf);
 	return S_OK;
 }
@@ -451,14 +465,12 @@ static HRESULT wa_alloc(IWMSBufferAllocator *This, DWORD dwMaxBufferSize, unsign
 	}
 	b->iface.lpVtbl = &nss_buffer_vtbl;
 	b->buf = buf;
-	b->data = ioa_buf_data(buf);
+	b->data = NULL;
 	b->owner = a;
 	b->props = NULL;
 	b->max = dwMaxBufferSize;
 	atomic_fetch_add_explicit(&a->keep, 1, memory_order_relaxed);
 	*ppBuffer = (INSSBuffer *)(void *)&b->iface;
-	assert(b->data && (!(flags & IOA_BUF_F_PAGE_ALIGNED) ||
-			   ((uintptr_t)b->data & (PAGE_SIZE - 1)) == 0));
 	return S_OK;
 }
 
