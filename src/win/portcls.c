@@ -22,6 +22,9 @@
  * list and the owning stream, then the MDL and its PFN array (the
  * bus address of each 4 KiB page >> PAGE_SHIFT; a 2 MiB domain page gives 512
  * entries). HighAddress is inclusive: every byte of every page is <= it.
+ * The blocks of MDLs up to 64 pages (256 KiB) come from a pool of the
+ * stream's, so a small MDL costs a pool get and put, not a malloc and free;
+ * larger ones come from malloc, whose cost is small beside the pages'.
  * Lifetime: the stream counts its interface references and, apart, the
  * references that keep its memory (one for the interface, one per live
  * MDL): a last Release with MDLs still live reports them, and the memory goes
@@ -39,6 +42,7 @@
 #include <ioalloc/debug.h>
 #include <ioalloc/dma.h>
 #include <ioalloc/pages.h>
+#include <ioalloc/pool.h>
 #include <ioalloc/win/portcls.h>
 
 #include "win_impl.h"
@@ -52,6 +56,10 @@
  * limit is 4 GiB - PAGE_SIZE as well). */
 #define MDL_MAX_BYTES 0xFFFFF000ull
 #define MDL_MAGIC 0x6c646d2e616f69ull /* "ioa.mdl" */
+/* MDL blocks from the stream's pool: up to this many PFNs, this many blocks
+ * at a time (the pool grows by as many when it runs dry). */
+#define MDL_POOL_PFNS 64
+#define MDL_POOL_STEP 64
 
 /* ---- IDmaChannel ---------------------------------------------------------------- */
 
@@ -320,11 +328,15 @@ struct wavert_stream {
 	_Atomic ULONG refs;       /* interface references (AddRef/Release) */
 	_Atomic size_t keep;      /* 1 while refs > 0, + 1 per live MDL */
 	ioa_domain_t *d;
+	uint64_t page;            /* the domain's page size */
+	struct ioa_constraint open; /* ioa_constraint_init's: copied, then narrowed */
+	ioa_pool_t *blocks;       /* MDL blocks of up to MDL_POOL_PFNS PFNs */
 };
 
 /* The hidden block around an MDL. */
 struct wavert_mdl {
 	uint64_t magic;               /* MDL_MAGIC while live */
+	uint64_t pooled;              /* from owner->blocks, else malloc */
 	ioa_pages_t *pl;
 	struct wavert_stream *owner;  /* kept alive by this MDL */
 	MDL mdl;                      /* handed out */
@@ -341,8 +353,37 @@ static struct wavert_stream *ws_of(IPortWaveRTStream *This)
 
 static void ws_put(struct wavert_stream *s)
 {
-	if (atomic_fetch_sub_explicit(&s->keep, 1, memory_order_acq_rel) == 1)
+	if (atomic_fetch_sub_explicit(&s->keep, 1, memory_order_acq_rel) == 1) {
+		ioa_pool_destroy(s->blocks);
 		free(s);
+	}
+}
+
+/* A block for an MDL of npfn PFNs, or NULL. */
+static struct wavert_mdl *block_get(struct wavert_stream *s, size_t npfn)
+{
+	struct wavert_mdl *w;
+
+	if (npfn > MDL_POOL_PFNS) {
+		w = malloc(sizeof(*w) + npfn * sizeof(PFN_NUMBER));
+		if (w)
+			w->pooled = 0;
+		return w;
+	}
+	w = ioa_pool_get(s->blocks);
+	if (!w && !ioa_pool_grow(s->blocks, MDL_POOL_STEP))
+		w = ioa_pool_get(s->blocks);
+	if (w)
+		w->pooled = 1;
+	return w;
+}
+
+static void block_put(struct wavert_stream *s, struct wavert_mdl *w)
+{
+	if (w->pooled)
+		ioa_pool_put(s->blocks, w);
+	else
+		free(w);
 }
 
 /* The block of an MDL this layer made, or NULL after a misuse report. */
@@ -363,18 +404,23 @@ static struct wavert_mdl *mdl_block(PMDL Mdl, const char *call)
  * allocation already paid for the fragmentation). */
 #define RUNS_ON_STACK 8
 
-/* One PFN per 4 KiB page, in list order: from the runs (one call, then
- * arithmetic), or page by page when there are many. */
-static void fill_pfns(PFN_NUMBER *pfn, const ioa_pages_t *pl)
+/* One PFN per 4 KiB page, in list order: from the nruns runs read (then
+ * arithmetic only), or page by page when there were more than fit. */
+static void fill_pfns(PFN_NUMBER *pfn, const ioa_pages_t *pl, uint64_t page,
+		      const struct ioa_run *runs, size_t nruns)
 {
-	struct ioa_run runs[RUNS_ON_STACK];
-	size_t nruns = ioa_pages_runs(pl, runs, RUNS_ON_STACK), k = 0;
-	uint64_t page = ioa_pages_page_size(pl), bus;
+	size_t k = 0;
+	uint64_t bus;
 
 	if (nruns <= RUNS_ON_STACK) {
-		for (size_t i = 0; i < nruns; i++)
-			for (uint64_t off = 0; off < runs[i].len; off += PAGE_SIZE)
-				pfn[k++] = (PFN_NUMBER)((runs[i].bus + off) >> PAGE_SHIFT);
+		for (size_t i = 0; i < nruns; i++) {
+			PFN_NUMBER first = (PFN_NUMBER)(runs[i].bus >> PAGE_SHIFT);
+			size_t n = (size_t)(runs[i].len >> PAGE_SHIFT);
+
+			for (size_t j = 0; j < n; j++)
+				pfn[k + j] = first + j;
+			k += n;
+		}
 		return;
 	}
 	for (size_t i = 0; i < ioa_pages_count(pl); i++) {
@@ -388,10 +434,11 @@ static void fill_pfns(PFN_NUMBER *pfn, const ioa_pages_t *pl)
 static PMDL alloc_mdl(struct wavert_stream *s, uint64_t bytes, const struct ioa_constraint *c,
 		      unsigned flags)
 {
-	uint64_t limit = MDL_MAX_BYTES & ~(ioa_domain_page_size(s->d) - 1), held;
+	uint64_t limit = MDL_MAX_BYTES & ~(s->page - 1), held = 0;
+	struct ioa_run runs[RUNS_ON_STACK];
 	struct wavert_mdl *w;
 	ioa_pages_t *pl;
-	size_t npfn;
+	size_t npfn, nruns;
 
 	if (!bytes || (bytes > limit && (flags & IOA_PAGES_F_CONTIGUOUS)))
 		return NULL;
@@ -399,14 +446,19 @@ static PMDL alloc_mdl(struct wavert_stream *s, uint64_t bytes, const struct ioa_
 		bytes = limit; /* the most an MDL holds: a partial result */
 	if (ioa_pages_alloc(s->d, bytes, c, NULL, flags, 0, &pl))
 		return NULL;
-	held = ioa_pages_bytes(pl);
+	nruns = ioa_pages_runs(pl, runs, RUNS_ON_STACK);
+	if (nruns <= RUNS_ON_STACK)
+		for (size_t i = 0; i < nruns; i++)
+			held += runs[i].len;
+	else
+		held = ioa_pages_bytes(pl);
 	npfn = (size_t)(held >> PAGE_SHIFT);
-	w = malloc(sizeof(*w) + npfn * sizeof(PFN_NUMBER));
+	w = block_get(s, npfn);
 	if (!w) {
 		ioa_pages_free(pl);
 		return NULL;
 	}
-	memset(w, 0, sizeof(*w));
+	memset(&w->mdl, 0, sizeof(w->mdl));
 	w->magic = MDL_MAGIC;
 	w->pl = pl;
 	w->owner = s;
@@ -414,7 +466,7 @@ static PMDL alloc_mdl(struct wavert_stream *s, uint64_t bytes, const struct ioa_
 	w->mdl.Size = (CSHORT)(uint16_t)(sizeof(MDL) + npfn * sizeof(PFN_NUMBER));
 	w->mdl.MdlFlags = MDL_PAGES_LOCKED; /* locked (nonpaged) but unmapped */
 	w->mdl.ByteCount = (ULONG)held;
-	fill_pfns(w->pfn, pl);
+	fill_pfns(w->pfn, pl, s->page, runs, nruns);
 	atomic_fetch_add_explicit(&s->keep, 1, memory_order_relaxed);
 	return &w->mdl;
 }
@@ -461,23 +513,23 @@ static NTSTATUS ws_query_interface(IPortWaveRTStream *This, REFIID InterfaceId, 
 static PMDL ws_allocate_pages_for_mdl(IPortWaveRTStream *This, PHYSICAL_ADDRESS HighAddress,
 				      SIZE_T TotalBytes)
 {
-	struct ioa_constraint c;
+	struct wavert_stream *s = ws_of(This);
+	struct ioa_constraint c = s->open; /* the low end is implicitly zero */
 
-	ioa_constraint_init(&c); /* the low end is implicitly zero */
 	c.max_addr = (uint64_t)HighAddress.QuadPart;
-	return alloc_mdl(ws_of(This), TotalBytes, &c, IOA_PAGES_F_PARTIAL_OK);
+	return alloc_mdl(s, TotalBytes, &c, IOA_PAGES_F_PARTIAL_OK);
 }
 
 static PMDL ws_allocate_contiguous_pages_for_mdl(IPortWaveRTStream *This,
 						 PHYSICAL_ADDRESS LowAddress,
 						 PHYSICAL_ADDRESS HighAddress, SIZE_T TotalBytes)
 {
-	struct ioa_constraint c;
+	struct wavert_stream *s = ws_of(This);
+	struct ioa_constraint c = s->open;
 
-	ioa_constraint_init(&c);
 	c.min_addr = (uint64_t)LowAddress.QuadPart;
 	c.max_addr = (uint64_t)HighAddress.QuadPart;
-	return alloc_mdl(ws_of(This), TotalBytes, &c, IOA_PAGES_F_CONTIGUOUS);
+	return alloc_mdl(s, TotalBytes, &c, IOA_PAGES_F_CONTIGUOUS);
 }
 
 static PVOID ws_map_allocated_pages(IPortWaveRTStream *This, PMDL MemoryDescriptorList,
@@ -523,6 +575,7 @@ static VOID ws_unmap_allocated_pages(IPortWaveRTStream *This, PVOID BaseAddress,
 /* Frees the pages and the MDL itself; a mapping still there goes too. */
 static VOID ws_free_pages_from_mdl(IPortWaveRTStream *This, PMDL MemoryDescriptorList)
 {
+	struct wavert_stream *s;
 	struct wavert_mdl *w;
 
 	(void)This;
@@ -533,8 +586,9 @@ static VOID ws_free_pages_from_mdl(IPortWaveRTStream *This, PMDL MemoryDescripto
 		return;
 	w->magic = 0;
 	ioa_pages_free(w->pl);
-	ws_put(w->owner);
-	free(w);
+	s = w->owner;
+	block_put(s, w);
+	ws_put(s); /* may destroy the pool: after the block is back */
 }
 
 static ULONG ws_get_physical_pages_count(IPortWaveRTStream *This, PMDL MemoryDescriptorList)
@@ -575,6 +629,7 @@ static const IPortWaveRTStreamVtbl wavert_stream_vtbl = {
 
 IOA_API NTSTATUS IoaNewPortWaveRTStream(PPORTWAVERTSTREAM *OutStream)
 {
+	struct ioa_pool_config pc;
 	struct wavert_stream *s;
 	ioa_domain_t *d;
 	NTSTATUS st;
@@ -588,10 +643,22 @@ IOA_API NTSTATUS IoaNewPortWaveRTStream(PPORTWAVERTSTREAM *OutStream)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return STATUS_INSUFFICIENT_RESOURCES;
+	ioa_pool_config_init(&pc);
+	pc.name = "IPortWaveRTStream MDLs";
+	pc.obj_size = sizeof(struct wavert_mdl) + MDL_POOL_PFNS * sizeof(PFN_NUMBER);
+	pc.count = MDL_POOL_STEP;
+	pc.align = _Alignof(struct wavert_mdl);
+	pc.flags = IOA_POOL_F_GROW;
+	if (ioa_pool_create(&pc, &s->blocks)) {
+		free(s);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
 	s->iface.lpVtbl = &wavert_stream_vtbl;
 	atomic_init(&s->refs, 1);
 	atomic_init(&s->keep, 1);
 	s->d = d;
+	s->page = ioa_domain_page_size(d);
+	ioa_constraint_init(&s->open);
 	*OutStream = &s->iface;
 	return STATUS_SUCCESS;
 }
