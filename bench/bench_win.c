@@ -50,8 +50,10 @@
  *
  * Target (issue #7): each wrapper's p50 overhead over its native row at most
  * 10 ns or 5 % of the native p50, whichever is larger: PASS or MISS. The MXF
- * rows are also held against "native+zero": the wrapper's own cost apart
- * from the zeroing the interface requires.
+ * rows are held against "native+zero", the native calls that give the same
+ * result (PortCls's GetBuffer and GetMessage hand out zeroed blocks, so the
+ * wrapper must zero them); against the bare pool calls they are printed as
+ * references: the price of the zeroing.
  */
 #include "harness.h"
 
@@ -93,6 +95,7 @@
 #define WIN "win"
 #define NATIVE "native"
 #define NATIVE_ZERO "native+zero"
+#define MDL_BATCHED "AllocatePagesForMdl+FreePagesFromMdl, whole pairs in batches"
 
 struct run {
 	struct bench *b;
@@ -267,6 +270,30 @@ static int native_pages_free(void *arg)
 	struct cell *c = arg;
 
 	return ioa_pages_free(c->pl) ? fail(c, "ioa_pages_free") : 0;
+}
+
+/* The same pairs whole, for batches (the split pairs above read the clock
+ * around each half, so they are good to a 10 ns step; the target needs
+ * finer). Each pair is checked after the sample, untimed, by the split
+ * pair's checks on one more. */
+static int win_mdl_cycle(void *arg)
+{
+	return win_mdl_alloc(arg) || win_mdl_free(arg);
+}
+
+static int native_pages_cycle(void *arg)
+{
+	return native_pages_alloc(arg) || native_pages_free(arg);
+}
+
+static int check_win_mdl_cycle(void *arg)
+{
+	return win_mdl_alloc(arg) || win_mdl_mid(arg) || win_mdl_free(arg);
+}
+
+static int check_native_pages_cycle(void *arg)
+{
+	return native_pages_alloc(arg) || native_pages_mid(arg) || native_pages_free(arg);
 }
 
 static int win_map(void *arg)
@@ -760,6 +787,8 @@ static void measure_wavert(struct run *rn, struct cell *c)
 	     win_mdl_free, NULL);
 	pair(rn, c, "AllocatePagesForMdl+FreePagesFromMdl", NATIVE, native_pages_alloc,
 	     native_pages_mid, native_pages_free, NULL);
+	batch(rn, c, MDL_BATCHED, WIN, win_mdl_cycle, check_win_mdl_cycle);
+	batch(rn, c, MDL_BATCHED, NATIVE, native_pages_cycle, check_native_pages_cycle);
 	if (win_mdl_alloc(c) || native_pages_alloc(c)) {
 		bench_fail(rn->b, "wavert: %s", c->why);
 		return;
@@ -873,7 +902,7 @@ static void measure_mxf(struct run *rn, struct cell *c)
 
 /* ---- targets ----------------------------------------------------------------------------- */
 
-static void target_vs(struct run *rn, const char *case_name, const char *native)
+static void target_vs(struct run *rn, const char *case_name, const char *native, bool ref)
 {
 	const struct bench_stats *w = bench_get(rn->b, case_name, WIN);
 	const struct bench_stats *n = bench_get(rn->b, case_name, native);
@@ -885,28 +914,25 @@ static void target_vs(struct run *rn, const char *case_name, const char *native)
 	limit = n->p50 * TARGET_FRACTION > TARGET_NS ? n->p50 * TARGET_FRACTION : TARGET_NS;
 	snprintf(what, sizeof(what), "%s: win p50 - %s p50 (limit: 10 ns or 5%% of %.0f ns)",
 		 case_name, native, n->p50);
-	bench_target(rn->b, what, w->p50 - n->p50, limit, false);
-}
-
-static void target(struct run *rn, const char *case_name)
-{
-	target_vs(rn, case_name, NATIVE);
+	bench_target(rn->b, what, w->p50 - n->p50, limit, ref);
 }
 
 static void report(struct run *rn)
 {
 	static const char *const cases[] = {
-		"AllocateBuffer+FreeBuffer", "SystemAddress+PhysicalAddress",
-		"AllocatePagesForMdl+FreePagesFromMdl", "MapAllocatedPages+UnmapAllocatedPages",
+		"AllocateBuffer+FreeBuffer", "SystemAddress+PhysicalAddress", MDL_BATCHED,
+		"MapAllocatedPages+UnmapAllocatedPages",
 		"GetPhysicalPageAddress", "AllocateBuffer+ReleaseBuffer", "AllocatePool+FreePool",
-		"AllocatePageSizeBuffer+Release", "GetBufferAndLength", "GetBuffer+PutBuffer",
-		"GetMessage+PutMessage",
+		"AllocatePageSizeBuffer+Release", "GetBufferAndLength",
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		target(rn, cases[i]);
-	target_vs(rn, "GetBuffer+PutBuffer", NATIVE_ZERO);
-	target_vs(rn, "GetMessage+PutMessage", NATIVE_ZERO);
+		target_vs(rn, cases[i], NATIVE, false);
+	target_vs(rn, "GetBuffer+PutBuffer", NATIVE_ZERO, false);
+	target_vs(rn, "GetMessage+PutMessage", NATIVE_ZERO, false);
+	target_vs(rn, "AllocatePagesForMdl+FreePagesFromMdl", NATIVE, true);
+	target_vs(rn, "GetBuffer+PutBuffer", NATIVE, true);
+	target_vs(rn, "GetMessage+PutMessage", NATIVE, true);
 	bench_note(rn->b, "win = the Windows DDI wrapper, native = the ioa_ calls it makes, on the "
 		   "same default domain (IOALLOC_DOMAIN='%s'), arena grown before measuring",
 		   getenv("IOALLOC_DOMAIN"));
