@@ -337,6 +337,37 @@ static void physical_page_addresses(void **state)
 	free_mdl(m);
 }
 
+/* Many MDLs live at once, of sizes on both sides of the layer's pooled MDL
+ * blocks (up to 64 pages) and past the pool's first 64 blocks: each is its
+ * own MDL with its own pages, and every one goes back. */
+static void many_live_mdls(void **state)
+{
+	enum { N = 150 };
+	static const ULONG npages[] = {1, 16, 64, 65, 3};
+	PMDL m[N];
+	uint64_t before = live_allocs();
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		ULONG want = npages[i % 5];
+
+		m[i] = alloc(UINT64_MAX, want * PAGE_SIZE);
+		assert_non_null(m[i]);
+		check(pages(m[i]) == want && MmGetMdlByteCount(m[i]) == want * PAGE_SIZE, R_COUNT);
+		for (ULONG k = 0; k < want; k++)
+			check(page_addr(m[i], k) == (uint64_t)MmGetMdlPfnArray(m[i])[k] << PAGE_SHIFT,
+			      R_INDEX);
+		for (int j = 0; j < i; j++) /* distinct MDLs, distinct first pages */
+			check(m[j] != m[i] && MmGetMdlPfnArray(m[j])[0] != MmGetMdlPfnArray(m[i])[0],
+			      R_FREE_MDL);
+	}
+	for (int i = 0; i < N; i += 2)
+		free_mdl(m[i]);
+	for (int i = 1; i < N; i += 2)
+		free_mdl(m[i]);
+	check(live_allocs() == before, R_FREE_MDL);
+}
+
 static void free_pages_from_mdl_frees_the_mdl(void **state)
 {
 	uint64_t before = live_allocs();
@@ -408,6 +439,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(physical_page_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(free_pages_from_mdl_frees_the_mdl, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_live_mdls, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_stream_is_a_counted_iunknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(releasing_a_stream_with_live_mdls_reports_them,
 						setup, teardown),
