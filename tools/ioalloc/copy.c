@@ -3,13 +3,26 @@
  * `ioalloc copy [options] SRC DST`: copy a file with O_DIRECT reads and writes through
  * io_uring, into registered page-aligned ioa_buf buffers.
  *
- * The pipeline.  QUEUE_DEPTH slots each own one ioa_buf of BLOCK_SIZE bytes (one
- * allocator, IOA_BUF_F_PAGE_ALIGNED, the size class reserved up front and registered
- * with the ring as fixed buffers).  A free slot takes the next block of the source and
- * reads it; when the read completes, the same slot writes those bytes at the same offset
- * of the destination and then is free again.  So up to QUEUE_DEPTH requests, reads and
- * writes mixed, are in flight at once and no byte is copied in memory.  A short transfer
- * is resubmitted for the rest.
+ * Slots.  Each slot owns one ioa_buf of BLOCK_SIZE bytes (one allocator,
+ * IOA_BUF_F_PAGE_ALIGNED, the size class reserved up front in one chunk and registered
+ * with the ring as fixed buffers); a block is read into a slot and written from it at
+ * the same offset of the destination, so no byte is copied in memory.  At most
+ * QUEUE_DEPTH requests are in flight; a short transfer is resubmitted for the rest.
+ *
+ * Phases (the default).  PHASE_SIZE / BLOCK_SIZE slots take the blocks in file order:
+ * a phase reads its blocks, then writes them, then the next phase begins, so reads and
+ * writes do not mix, which some devices serve much more slowly than either alone (a
+ * virtio disk measured at about 3/4 of the throughput, docs/BENCHMARKS.md).  The
+ * direction turns as soon as every request of the current one is issued: the first
+ * writes go out as the phase's last reads land and the next phase's first reads go
+ * into the slots whose writes have landed, so the queue stays full across a turn and
+ * the two directions overlap by at most QUEUE_DEPTH requests.  The automatic phase is
+ * 512 MiB within 1/8 of the RAM and what RLIMIT_MEMLOCK lets the process lock, and
+ * half the file when that is less (see auto_phase_size).
+ *
+ * The pipeline (--phase-size 0).  QUEUE_DEPTH slots: a free slot reads the next block,
+ * and writes it as soon as the read completes, so reads and writes are mixed; it needs
+ * only QUEUE_DEPTH buffers.
  *
  * The tail.  With O_DIRECT every offset and length must be a multiple of the file
  * system's alignment (statx STATX_DIOALIGN through ioa_dio_align; BLOCK_SIZE must be a
@@ -72,6 +85,18 @@
 #define MAX_BLOCK_SIZE ((uint64_t)256 << 20)
 #define MAX_QUEUE_DEPTH 1024u        /* SQ entries; io_uring allows 32768 */
 #define MAX_BUFFER_BYTES ((uint64_t)1 << 30) /* block size x queue depth */
+#define MAX_PHASE_SIZE ((uint64_t)4 << 30)
+/* A phase's buffers are one ioa_buf each: 65536 headers and slots are a few MiB. */
+#define MAX_PHASE_BLOCKS 65536u
+/* The automatic phase (see auto_phase_size): at most AUTO_PHASE_SIZE, measured best
+ * on a virtio disk (docs/BENCHMARKS.md, bench_copy; 256 MiB turns too often, 1 GiB
+ * takes 0.4 s to allocate and fault in); at most 1/AUTO_PHASE_RAM_SHARE of the RAM; and
+ * not under AUTO_PHASE_MIN_QUEUES queues' worth of blocks, below which each turn of
+ * direction, a queue drained and refilled, costs more than the mixing it saves. */
+#define AUTO_PHASE_SIZE ((uint64_t)512 << 20)
+#define AUTO_PHASE_RAM_SHARE 8u
+#define AUTO_PHASE_MIN_QUEUES 4u
+#define CAP_IPC_LOCK_BIT 14          /* in CapEff of /proc/self/status */
 #define PROGRESS_NS 100000000ull     /* redraw at most 10 times a second */
 #define MAX_NOTES 8
 #define NOTE_LEN 256
@@ -98,6 +123,7 @@ struct slot {
 	bool fixed;             /* data lies in registered buffer index */
 	unsigned index;
 	bool busy, writing;
+	bool ready;             /* phased: read, its write not yet issued */
 	uint64_t off;           /* file offset of the block */
 	size_t len;             /* bytes of the block (the last one may be short) */
 	size_t io_len;          /* bytes the current phase moves: len, rounded up for O_DIRECT */
@@ -108,6 +134,8 @@ struct copy {
 	/* options */
 	uint64_t block_size;
 	unsigned queue_depth;
+	uint64_t phase_size;    /* 0: the pipeline */
+	bool phase_given;
 	int direct_mode, progress_mode;
 	bool json, verbose, block_size_given;
 	char dst_path[PATH_MAX];
@@ -122,12 +150,17 @@ struct copy {
 	/* buffers and engine */
 	ioa_buf_allocator_t *alloc;
 	struct slot *slots;
+	unsigned nslots;        /* queue_depth, or the blocks of a phase */
 	const char *engine;     /* "io_uring" or "pread" */
+	bool phased;            /* phases on io_uring (pread goes block by block anyway) */
 	unsigned fixed;         /* slots with registered buffers */
 	bool fixed_files;
 
 	/* progress, written by the engine */
 	uint64_t next;          /* offset of the next block to read */
+	uint64_t wnext;         /* phased: offset of the next block to write */
+	uint64_t phase_end;     /* phased: where the reads of this phase stop */
+	bool phase_writing;     /* phased: issuing writes */
 	uint64_t done;          /* bytes written */
 	unsigned inflight;
 	int err;                /* first error: -errno */
@@ -151,6 +184,11 @@ static void copy_usage(FILE *f)
 	      "  -b, --block-size SIZE       bytes per request (default 1M; K, M, G suffixes);\n"
 	      "                              a multiple of the O_DIRECT alignment\n"
 	      "  -q, --queue-depth N         requests in flight (default 16)\n"
+	      "      --phase-size SIZE|auto  read SIZE bytes, then write them, and so on, so\n"
+	      "                              reads and writes do not mix (default auto: 512M\n"
+	      "                              or half the file, within 1/8 of the RAM and\n"
+	      "                              RLIMIT_MEMLOCK); 0: a pipeline, each block\n"
+	      "                              written once read\n"
 	      "      --direct=auto|require|never\n"
 	      "                              O_DIRECT where the file system takes it, else the\n"
 	      "                              page cache (auto, the default); or fail; or never\n"
@@ -276,6 +314,18 @@ static int parse_value(struct copy *c, int opt, const char *arg)
 			return option_error("bad --queue-depth '%s' (1 to 1024)", arg);
 		c->queue_depth = (unsigned)v;
 		return EXIT_OK;
+	case 'P':
+		if (strcmp(arg, "auto") == 0) {
+			c->phase_size = 0;
+			c->phase_given = false;
+			return EXIT_OK;
+		}
+		if (parse_size(arg, &v) || v > MAX_PHASE_SIZE)
+			return option_error("bad --phase-size '%s' (auto, 0 for the pipeline, or up "
+					    "to 4G)", arg);
+		c->phase_size = v;
+		c->phase_given = true;
+		return EXIT_OK;
 	case 'd':
 		return parse_word(arg, direct, &c->direct_mode)
 			       ? option_error("bad --direct '%s' (auto, require or never)", arg)
@@ -293,6 +343,7 @@ static int parse_options(int argc, char **argv, struct copy *c, bool *done)
 	static const struct option longopts[] = {
 		{"block-size", required_argument, NULL, 'b'},
 		{"queue-depth", required_argument, NULL, 'q'},
+		{"phase-size", required_argument, NULL, 'P'},
 		{"direct", required_argument, NULL, 'd'},
 		{"progress", required_argument, NULL, 'p'},
 		{"json", no_argument, NULL, 'j'},
@@ -313,7 +364,7 @@ static int parse_options(int argc, char **argv, struct copy *c, bool *done)
 			*done = true;
 			return EXIT_OK;
 		} else if (opt == '?' || opt == ':') {
-			return option_error(strchr("bqdp", optopt) && optopt
+			return option_error(strchr("bqPdp", optopt) && optopt
 						    ? "option '%s' needs an argument"
 						    : "unknown option '%s'",
 					    argv[optind - 1]);
@@ -330,6 +381,12 @@ static int parse_options(int argc, char **argv, struct copy *c, bool *done)
 	if ((uint64_t)c->queue_depth * c->block_size > MAX_BUFFER_BYTES) {
 		tool_error("copy", "--block-size x --queue-depth is %s, over the %s limit",
 			   iec(c->block_size * c->queue_depth), iec(MAX_BUFFER_BYTES));
+		return EXIT_USAGE;
+	}
+	if (c->phase_given && c->phase_size / c->block_size > MAX_PHASE_BLOCKS) {
+		tool_error("copy", "--phase-size %s is over %u blocks of %s: take larger blocks "
+			   "or a smaller phase", iec(c->phase_size), MAX_PHASE_BLOCKS,
+			   iec(c->block_size));
 		return EXIT_USAGE;
 	}
 	c->src.path = argv[optind];
@@ -493,6 +550,16 @@ static int preallocate_dst(struct copy *c)
 
 /* ---- buffers ---------------------------------------------------------------------- */
 
+/* The size class a buffer of n bytes comes from: a power of two of at least a page. */
+static size_t class_bytes(uint64_t n)
+{
+	size_t cls = (size_t)sysconf(_SC_PAGESIZE);
+
+	while (cls < n)
+		cls *= 2;
+	return cls;
+}
+
 static int buffers_from_allocator(struct copy *c)
 {
 	struct ioa_buf_allocator_config cfg;
@@ -500,11 +567,14 @@ static int buffers_from_allocator(struct copy *c)
 
 	ioa_buf_allocator_config_init(&cfg);
 	cfg.name = "ioalloc copy";
+	/* The whole reservation in one chunk of the class: one registered range per GiB. */
+	cfg.class_bytes = (size_t)c->nslots * class_bytes(c->block_size);
+	cfg.max_buffers = c->nslots + 1;
 	ret = ioa_buf_allocator_create(&cfg, &c->alloc);
 	if (ret == 0 && c->block_size <= IOA_BUF_MAX_POOLED) /* larger ones have no class */
 		ret = ioa_buf_allocator_reserve(c->alloc, c->block_size, IOA_BUF_F_PAGE_ALIGNED,
-						c->queue_depth);
-	for (unsigned i = 0; ret == 0 && i < c->queue_depth; i++) {
+						c->nslots);
+	for (unsigned i = 0; ret == 0 && i < c->nslots; i++) {
 		struct slot *s = &c->slots[i];
 
 		ret = ioa_buf_alloc(c->alloc, c->block_size, IOA_BUF_F_PAGE_ALIGNED, &s->buf);
@@ -516,7 +586,7 @@ static int buffers_from_allocator(struct copy *c)
 
 static void buffers_put(struct copy *c)
 {
-	for (unsigned i = 0; c->slots && i < c->queue_depth; i++) {
+	for (unsigned i = 0; c->slots && i < c->nslots; i++) {
 		if (c->slots[i].buf)
 			ioa_buf_unref(c->slots[i].buf);
 		else
@@ -529,14 +599,14 @@ static void buffers_put(struct copy *c)
 	c->alloc = NULL;
 }
 
-/* queue_depth buffers of block_size bytes, page aligned: from one ioa_buf allocator,
+/* nslots buffers of block_size bytes, page aligned: from one ioa_buf allocator,
  * else (said in a note) aligned_alloc. */
 static int buffers_get(struct copy *c)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	int ret;
 
-	c->slots = calloc(c->queue_depth, sizeof(*c->slots));
+	c->slots = calloc(c->nslots, sizeof(*c->slots));
 	if (!c->slots)
 		return set_error(c, -ENOMEM, "buffers", "allocate");
 	ret = buffers_from_allocator(c);
@@ -544,7 +614,7 @@ static int buffers_get(struct copy *c)
 		return 0;
 	note(c, "ioa_buf allocator: %s; buffers from aligned_alloc, not registered",
 	     strerror(-ret));
-	for (unsigned i = 0; i < c->queue_depth; i++) {
+	for (unsigned i = 0; i < c->nslots; i++) {
 		if (c->slots[i].buf)
 			ioa_buf_unref(c->slots[i].buf);
 		c->slots[i] = (struct slot){0};
@@ -552,7 +622,7 @@ static int buffers_get(struct copy *c)
 	if (c->alloc)
 		ioa_buf_allocator_destroy(c->alloc);
 	c->alloc = NULL;
-	for (unsigned i = 0; i < c->queue_depth; i++) {
+	for (unsigned i = 0; i < c->nslots; i++) {
 		c->slots[i].data = aligned_alloc(page, round_up(c->block_size, page));
 		if (!c->slots[i].data)
 			return set_error(c, -ENOMEM, "buffers", "allocate");
@@ -605,7 +675,8 @@ static bool advance(struct copy *c, struct slot *s, long res)
 		if (s->pos < s->len)
 			return true;
 		start_write(c, s);
-		return true;
+		s->ready = c->phased; /* phased: written in its turn; else right away */
+		return !s->ready;
 	}
 	if (s->pos < s->io_len)
 		return true;
@@ -723,16 +794,68 @@ static void reap(struct copy *c, struct io_uring *ring)
 	io_uring_cq_advance(ring, n);
 }
 
+/* The pipeline: every free slot reads the next block (and writes it when it lands). */
+static void issue_pipeline(struct copy *c, struct io_uring *ring)
+{
+	for (unsigned i = 0; i < c->queue_depth && c->next < c->size; i++)
+		if (!c->slots[i].busy) {
+			start_read(c, &c->slots[i]);
+			prep(c, ring, &c->slots[i]);
+		}
+}
+
+/* The slot of the block at offset off: blocks go round the slots in file order. */
+static struct slot *slot_of(struct copy *c, uint64_t off)
+{
+	return &c->slots[off / c->block_size % c->nslots];
+}
+
+/* Phases: the reads of a phase's nslots blocks, then their writes, in file order, at
+ * most queue_depth in flight.  The direction turns once every request of the current
+ * one is issued, not once they have landed: waiting for the queue to drain at each turn
+ * gave about 30% less throughput on a virtio disk (docs/BENCHMARKS.md) than letting the
+ * two directions overlap by the requests still in flight. */
+static void issue_phased(struct copy *c, struct io_uring *ring)
+{
+	while (c->inflight < c->queue_depth) {
+		struct slot *s;
+
+		if (c->phase_writing && c->wnext == c->next) { /* the phase is written */
+			if (c->next == c->size)
+				return;
+			c->phase_writing = false;
+			c->phase_end = c->next + (uint64_t)c->nslots * c->block_size;
+			if (c->phase_end > c->size)
+				c->phase_end = c->size;
+		} else if (!c->phase_writing && c->next == c->phase_end) { /* the phase is read */
+			c->phase_writing = true;
+		} else if (c->phase_writing) {
+			s = slot_of(c, c->wnext);
+			if (!s->ready) /* its read has not landed yet */
+				return;
+			s->ready = false;
+			c->wnext += s->len;
+			prep(c, ring, s);
+		} else {
+			s = slot_of(c, c->next);
+			if (s->busy) /* its previous block is still being written */
+				return;
+			start_read(c, s);
+			prep(c, ring, s);
+		}
+	}
+}
+
 static void pump_uring(struct copy *c, struct io_uring *ring)
 {
-	while (!stopping(c) && (c->next < c->size || c->inflight)) {
+	c->phase_writing = true; /* phased: nothing to write, so the first phase begins */
+	while (!stopping(c) && c->done < c->size) {
 		int ret;
 
-		for (unsigned i = 0; i < c->queue_depth && c->next < c->size; i++)
-			if (!c->slots[i].busy) {
-				start_read(c, &c->slots[i]);
-				prep(c, ring, &c->slots[i]);
-			}
+		if (c->phased)
+			issue_phased(c, ring);
+		else
+			issue_pipeline(c, ring);
 		ret = io_uring_submit_and_wait(ring, 1);
 		if (ret < 0 && ret != -EINTR)
 			set_error(c, ret, "io_uring", "submit");
@@ -755,7 +878,7 @@ static void note_register_failure(struct copy *c, int ret)
 	if (ret == -ENOMEM && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		note(c, "fixed buffers: registering %s failed: %s (RLIMIT_MEMLOCK is %s; raise "
 		     "it or run with CAP_IPC_LOCK): plain read/write SQEs",
-		     iec(c->block_size * c->queue_depth), strerror(-ret), iec(rl.rlim_cur));
+		     iec(c->block_size * c->nslots), strerror(-ret), iec(rl.rlim_cur));
 	else
 		note(c, "fixed buffers: registering failed: %s: plain read/write SQEs",
 		     strerror(-ret));
@@ -782,15 +905,15 @@ static bool uring_register(struct copy *c, struct io_uring *ring)
 		return false;
 	}
 	registered = true;
-	for (unsigned i = 0; i < c->queue_depth; i++) {
+	for (unsigned i = 0; i < c->nslots; i++) {
 		size_t off;
 
 		c->slots[i].fixed = ioa_buf_fixed(c->slots[i].buf, &c->slots[i].index, &off) == 0;
 		c->fixed += c->slots[i].fixed;
 	}
-	if (c->fixed < c->queue_depth)
+	if (c->fixed < c->nslots)
 		note(c, "fixed buffers: %u of %u buffers lie outside the registered memory: "
-		     "plain read/write SQEs for them", c->queue_depth - c->fixed, c->queue_depth);
+		     "plain read/write SQEs for them", c->nslots - c->fixed, c->nslots);
 	return registered;
 }
 
@@ -814,7 +937,7 @@ static int copy_uring(struct copy *c)
 		return ret;
 	c->engine = "io_uring";
 	registered = uring_register(c, &ring);
-	c->t0 = now_ns();
+	c->phased = c->phase_size != 0;
 	pump_uring(c, &ring);
 	if (registered)
 		ioa_buf_allocator_unregister(c->alloc, &ring);
@@ -832,6 +955,66 @@ static int copy_uring(struct copy *c)
 }
 #endif
 
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Bytes this process may lock (and register with io_uring): no limit with
+ * CAP_IPC_LOCK, else RLIMIT_MEMLOCK. */
+static uint64_t lockable_bytes(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	struct rlimit rl;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (eff & (1ull << CAP_IPC_LOCK_BIT))
+		return UINT64_MAX;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+		return 0;
+	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+/* The phase when --phase-size is not given: AUTO_PHASE_SIZE, within a share of the RAM,
+ * the memory this process may lock and MAX_PHASE_BLOCKS; 0 (the pipeline) when that
+ * leaves less than AUTO_PHASE_MIN_QUEUES queues' worth.  For a file under two phases,
+ * half the file (but not under that minimum): allocating and faulting in the buffers
+ * costs about a third of the time of copying through them, one more turn costs less
+ * (256 MiB copied in two phases measured 0.87 of fio, in one 0.80; docs/BENCHMARKS.md). */
+static uint64_t auto_phase_size(const struct copy *c)
+{
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t least = (uint64_t)AUTO_PHASE_MIN_QUEUES * c->queue_depth * c->block_size;
+	uint64_t v = min_u64(AUTO_PHASE_SIZE, ram / AUTO_PHASE_RAM_SHARE);
+
+	v = min_u64(v, lockable_bytes());
+	v = min_u64(v, (uint64_t)MAX_PHASE_BLOCKS * c->block_size);
+	if (v < least)
+		return 0;
+	if (c->size / 2 < v)
+		v = c->size / 2 < least ? least : c->size / 2;
+	return v;
+}
+
+/* How many buffers: queue_depth for the pipeline; a phase's blocks, no more than the
+ * file has. */
+static void plan_slots(struct copy *c)
+{
+	uint64_t blocks = (c->size + c->block_size - 1) / c->block_size;
+	uint64_t phase;
+
+	phase = (c->phase_size + c->block_size - 1) / c->block_size;
+	c->nslots = c->queue_depth;
+	if (c->phase_size)
+		c->nslots = (unsigned)min_u64(phase, blocks);
+}
+
 /* Copy the bytes with io_uring, else pread/pwrite. */
 static void copy_data(struct copy *c)
 {
@@ -842,6 +1025,8 @@ static void copy_data(struct copy *c)
 		c->t0 = now_ns();
 		return;
 	}
+	c->t0 = now_ns(); /* the buffers and the ring are part of the copy's time */
+	plan_slots(c);
 	if (buffers_get(c) != 0)
 		return;
 	ret = copy_uring(c);
@@ -850,7 +1035,6 @@ static void copy_data(struct copy *c)
 	note(c, "io_uring: %s: pread/pwrite, one block at a time",
 	     ret == -ENOSYS ? "not built in" : strerror(-ret));
 	c->engine = "pread";
-	c->t0 = now_ns();
 	pump_sync(c);
 }
 
@@ -889,14 +1073,24 @@ static const char *direct_text(const struct copy *c)
 	return c->dst.direct ? "buffered reads, O_DIRECT writes" : "buffered";
 }
 
+/* Bytes per phase, as copied: 0 for the pipeline (also when pread ran instead). */
+static uint64_t phase_bytes(const struct copy *c)
+{
+	return c->phased ? (uint64_t)c->nslots * c->block_size : 0;
+}
+
 static void print_summary(const struct copy *c)
 {
+	const char *bufs = c->fixed == c->nslots ? "registered buffers" :
+			   c->fixed ? "buffers (some registered)" : "buffers";
+
 	printf("copied %s (%" PRIu64 " bytes) in %.2f s: %s/s; %s, %s", iec(c->size), c->size,
 	       seconds(c), iec((uint64_t)rate(c)), direct_text(c), c->engine);
-	if (c->size)
-		printf(", %u x %s %s", c->queue_depth, iec(c->block_size),
-		       c->fixed == c->queue_depth ? "registered buffers" :
-		       c->fixed ? "buffers (some registered)" : "buffers");
+	if (c->size && c->phased)
+		printf(", %u x %s in flight, phases of %s in %s", c->queue_depth,
+		       iec(c->block_size), iec(phase_bytes(c)), bufs);
+	else if (c->size)
+		printf(", %u x %s %s", c->queue_depth, iec(c->block_size), bufs);
 	putchar('\n');
 }
 
@@ -913,6 +1107,7 @@ static void print_json(const struct copy *c)
 	json_kuint(&j, "bytes_per_second", (uint64_t)rate(c));
 	json_kuint(&j, "block_size", c->block_size);
 	json_kuint(&j, "queue_depth", c->queue_depth);
+	json_kuint(&j, "phase_size", phase_bytes(c));
 	json_kbool(&j, "direct", c->src.direct && c->dst.direct);
 	json_kbool(&j, "direct_read", c->src.direct);
 	json_kbool(&j, "direct_write", c->dst.direct);
@@ -922,7 +1117,7 @@ static void print_json(const struct copy *c)
 		json_knull(&j, "dio_alignment");
 	json_kbool(&j, "preallocated", c->preallocated);
 	json_kstr(&j, "engine", c->engine);
-	json_kbool(&j, "fixed_buffers", c->size && c->fixed == c->queue_depth);
+	json_kbool(&j, "fixed_buffers", c->size && c->fixed == c->nslots);
 	json_kuint(&j, "registered_buffers", c->fixed);
 	json_karr_begin(&j, "notes");
 	for (int i = 0; i < c->nnotes; i++)
@@ -941,7 +1136,12 @@ static void print_plan(const struct copy *c)
 	if (c->src.direct || c->dst.direct)
 		fprintf(stderr, " (alignment %" PRIu32 " B, from %s)", c->align,
 			sys_dio_source_text(c->src.direct ? c->src.dio.source : c->dst.dio.source));
-	fprintf(stderr, "; block %s, queue depth %u\n", iec(c->block_size), c->queue_depth);
+	fprintf(stderr, "; block %s, queue depth %u; ", iec(c->block_size), c->queue_depth);
+	if (c->phase_size)
+		fprintf(stderr, "phases of %s%s\n", iec(c->phase_size),
+			c->phase_given ? "" : " (auto)");
+	else
+		fprintf(stderr, "pipelined%s\n", c->phase_given ? "" : " (auto)");
 }
 
 static void print_notes(const struct copy *c)
@@ -949,7 +1149,7 @@ static void print_notes(const struct copy *c)
 	if (!c->verbose)
 		return;
 	fprintf(stderr, "ioalloc copy: engine %s, %u of %u buffers registered with the ring\n",
-		c->engine, c->fixed, c->size ? c->queue_depth : 0);
+		c->engine, c->fixed, c->size ? c->nslots : 0);
 	for (int i = 0; i < c->nnotes; i++)
 		fprintf(stderr, "ioalloc copy: %s\n", c->notes[i]);
 }
@@ -1046,8 +1246,11 @@ static int run_copy(struct copy *c)
 	}
 	c->show_progress = c->progress_mode == PROGRESS_ALWAYS ||
 			   (c->progress_mode == PROGRESS_AUTO && !c->json && isatty(STDERR_FILENO));
+	if (!c->phase_given)
+		c->phase_size = auto_phase_size(c);
 	print_plan(c);
 	copy_data(c);
+	buffers_put(c); /* freeing them is part of the copy's time too */
 	if (stopping(c))
 		return report_failure(c);
 	finish_dst(c);
