@@ -12,7 +12,10 @@
  * Implementations (block size 1 MiB, queue depth 16 wherever there is one):
  *   ioalloc   ioalloc copy --block-size 1M --queue-depth 16 --json SRC DST:
  *             O_DIRECT reads and writes through io_uring into registered
- *             ioa_buf buffers, 16 in flight, reads and writes mixed.
+ *             ioa_buf buffers, 16 in flight, in phases (its default: read
+ *             512 MiB, then write them, ...).
+ *   ioalloc_pipeline  the same with --phase-size 0: each block written as
+ *             soon as it is read, reads and writes mixed (for reference).
  *   fio       fio 2 jobs, one after the other (stonewall), io_uring engine,
  *             O_DIRECT, registered buffers and files, 1 MiB x 16: job 1 reads
  *             SRC, job 2 writes a new file of the same size. What a copy at
@@ -92,10 +95,11 @@
 #define MAX_ROUNDS 8
 #define MAX_ARGS 40
 
-enum { IMPL_IOALLOC, IMPL_FIO, IMPL_FIO_CONC, IMPL_DD, IMPL_CP, IMPL_CP_FSYNC, N_IMPLS };
+enum { IMPL_IOALLOC, IMPL_FIO, IMPL_FIO_CONC, IMPL_IOALLOC_PIPE, IMPL_DD, IMPL_CP,
+       IMPL_CP_FSYNC, N_IMPLS };
 
-static const char *const impl_names[N_IMPLS] = { "ioalloc", "fio", "fio_concurrent", "dd", "cp",
-						  "cp+fsync" };
+static const char *const impl_names[N_IMPLS] = { "ioalloc", "fio", "fio_concurrent",
+						  "ioalloc_pipeline", "dd", "cp", "cp+fsync" };
 
 struct cb {
 	struct bench *b;
@@ -279,10 +283,13 @@ static int impl_argv(struct cb *c, int i, char **argv)
 
 	switch (i) {
 	case IMPL_IOALLOC:
+	case IMPL_IOALLOC_PIPE:
 		argv[n++] = (char *)c->tool;
 		argv[n++] = "copy";
 		argv[n++] = "--block-size=" BLOCK;
 		argv[n++] = "--queue-depth=" DEPTH;
+		if (i == IMPL_IOALLOC_PIPE)
+			argv[n++] = "--phase-size=0";
 		argv[n++] = "--progress=never";
 		argv[n++] = "--json";
 		argv[n++] = c->src;
@@ -357,7 +364,7 @@ static int op_run(void *arg)
 	int st;
 
 	impl_argv(c, c->impl, argv);
-	st = spawn(c, argv, c->impl <= IMPL_FIO_CONC ? c->out : NULL);
+	st = spawn(c, argv, c->impl <= IMPL_IOALLOC_PIPE ? c->out : NULL);
 	if (st != 0)
 		return why(c, "%s exited %d: %s", argv[0], st);
 	if (c->impl == IMPL_CP_FSYNC) {
@@ -408,8 +415,8 @@ static int check_ioalloc(struct cb *c)
 		snprintf(c->why, c->why_len, "ioalloc did not use O_DIRECT in %s", c->dir);
 		return -1;
 	}
-	if (c->nself[IMPL_IOALLOC] < MAX_ROUNDS)
-		c->self[IMPL_IOALLOC][c->nself[IMPL_IOALLOC]++] = secs;
+	if (c->nself[c->impl] < MAX_ROUNDS)
+		c->self[c->impl][c->nself[c->impl]++] = secs;
 	return 0;
 }
 
@@ -481,7 +488,7 @@ static int op_check(void *arg)
 			 r ? strerror(-r) : n != c->size ? "wrong size" : "bytes differ");
 		return -1;
 	}
-	return c->impl == IMPL_IOALLOC ? check_ioalloc(c) : 0;
+	return c->impl == IMPL_IOALLOC || c->impl == IMPL_IOALLOC_PIPE ? check_ioalloc(c) : 0;
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -680,6 +687,10 @@ static void report(struct cb *c)
 	}
 	if (c->nself[IMPL_IOALLOC])
 		bench_metric(c->b, "ioalloc MiB/s (its --json seconds)", mib_s(c, io_self), "MiB/s");
+	if (c->nself[IMPL_IOALLOC_PIPE])
+		bench_metric(c->b, "ioalloc_pipeline MiB/s (its --json seconds)", mib_s(c,
+				median(c->self[IMPL_IOALLOC_PIPE], c->nself[IMPL_IOALLOC_PIPE])),
+			     "MiB/s");
 	if (c->nself[IMPL_FIO]) {
 		bench_metric(c->b, "fio read job MiB/s", mib_s(c, median(c->fio_read,
 				c->nself[IMPL_FIO])), "MiB/s");
@@ -763,6 +774,7 @@ int main(int argc, char **argv)
 		snprintf(c->size_arg, sizeof(c->size_arg), "%" PRIu64 "M", c->size / MiB);
 	c->tool = pick_tool();
 	c->have[IMPL_IOALLOC] = access(c->tool, X_OK) == 0 || have_program(c->tool);
+	c->have[IMPL_IOALLOC_PIPE] = c->have[IMPL_IOALLOC];
 	c->have[IMPL_FIO] = c->have[IMPL_FIO_CONC] = have_program("fio");
 	/* 16 MiB of fio buffers, twice over (pinned and, for the concurrent run, two jobs). */
 	c->fio_fixed = memlock_allows(32 * MiB);
