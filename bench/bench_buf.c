@@ -1114,18 +1114,6 @@ static void note_alignment(struct run *rn)
 
 /* ---- main -------------------------------------------------------------------------- */
 
-static _Atomic unsigned misuse_count;
-static char misuse_first[200];
-
-static void on_misuse(void *arg, const char *call, const char *object, const char *message)
-{
-	(void)arg;
-	if (atomic_fetch_add(&misuse_count, 1) == 0)
-		snprintf(misuse_first, sizeof(misuse_first), "%s: %s: %s", call, object, message);
-	fprintf(stderr, "bench_buf: ioalloc reported misuse: %s: %s: %s\n", call, object,
-		message);
-}
-
 static void set_budget(struct run *rn)
 {
 	if (rn->o.selftest)
@@ -1142,7 +1130,6 @@ int main(int argc, char **argv)
 {
 	struct run *rn = calloc(1, sizeof(*rn));
 	cpu_set_t allowed;
-	unsigned n;
 	int r;
 
 	if (!rn)
@@ -1156,7 +1143,7 @@ int main(int argc, char **argv)
 	if (!rn->b)
 		return 1;
 	set_budget(rn);
-	ioa_set_misuse_handler(on_misuse, NULL);
+	bench_misuse_catch("bench_buf");
 	peer_dpdk_start(&rn->dpdk, rn->b, "bench_buf", "mbufs and mempools in the EAL's "
 			"--no-huge memory");
 	rn->other_cpu = bench_other_cpu(&allowed, bench_cpu(rn->b));
@@ -1166,9 +1153,7 @@ int main(int argc, char **argv)
 		table_modes(rn, (enum mode)m);
 	note_alignment(rn);
 	teardown_all(rn);
-	n = atomic_load(&misuse_count);
-	if (n)
-		bench_fail(rn->b, "ioalloc reported misuse %u times; the first: %s", n, misuse_first);
+	bench_misuse_check(rn->b);
 	peer_dpdk_stop(&rn->dpdk);
 	r = bench_end(rn->b);
 	free(rn);

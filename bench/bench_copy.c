@@ -498,16 +498,8 @@ static int op_check(void *arg)
 static bool memlock_allows(uint64_t bytes)
 {
 	struct rlimit rl;
-	unsigned long long eff = 0;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "re");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (eff & (1ull << 14))
+	if (bench_has_cap(14))
 		return true;
 	return getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 	       (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= bytes);

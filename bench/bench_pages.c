@@ -1163,22 +1163,6 @@ static void report_per_page(struct run *rn)
 	}
 }
 
-static bool read_cap(const char *field, unsigned bit)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	unsigned long long v = 0;
-	size_t n = strlen(field);
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && sscanf(line + n, " %llx", &v) == 1)
-			break;
-	fclose(f);
-	return (v >> bit) & 1;
-}
-
 static void read_thp(char *buf, size_t len)
 {
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
@@ -1265,8 +1249,8 @@ static int setup(struct run *rn)
 	char err[128];
 	int r;
 
-	rn->cap_sys_admin = read_cap("CapEff:", 21);
-	rn->cap_ipc_lock = read_cap("CapEff:", 14);
+	rn->cap_sys_admin = bench_has_cap(21); /* CAP_SYS_ADMIN */
+	rn->cap_ipc_lock = bench_has_cap(14);   /* CAP_IPC_LOCK */
 	rn->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (rn->pagemap_fd < 0) {
 		bench_fail(rn->b, "cannot open /proc/self/pagemap: %s", strerror(errno));

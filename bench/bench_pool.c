@@ -2006,29 +2006,6 @@ static void report_targets(struct run *rn)
 
 /* ---- main -------------------------------------------------------------------------- */
 
-/* ioalloc's misuse reports (e.g. objects still out at destroy) fail the run
- * instead of aborting it, so the report is still printed. */
-static _Atomic unsigned misuse_count;
-static char misuse_first[200];
-
-static void on_misuse(void *arg, const char *call, const char *object, const char *message)
-{
-	(void)arg;
-	if (atomic_fetch_add(&misuse_count, 1) == 0)
-		snprintf(misuse_first, sizeof(misuse_first), "%s: %s: %s", call, object, message);
-	fprintf(stderr, "bench_pool: ioalloc reported misuse: %s: %s: %s\n", call, object,
-		message);
-}
-
-static void report_misuse(struct run *rn)
-{
-	unsigned n = atomic_load(&misuse_count);
-
-	if (n)
-		bench_fail(rn->b, "ioalloc reported misuse %u times; the first: %s", n,
-			   misuse_first);
-}
-
 static void set_budget(struct run *rn)
 {
 	if (rn->o.selftest) {
@@ -2073,14 +2050,14 @@ int main(int argc, char **argv)
 	if (!rn->b)
 		return 1;
 	set_budget(rn);
-	ioa_set_misuse_handler(on_misuse, NULL);
+	bench_misuse_catch("bench_pool"); /* e.g. objects still out at destroy */
 	peer_dpdk_start(&rn->dpdk, rn->b, "bench_pool", "mempools in the EAL's --no-huge memory");
 	rn->other_cpu = bench_other_cpu(&allowed, bench_cpu(rn->b));
 	setup_all(rn);
 	measure_all(rn);
 	report_targets(rn);
 	teardown_all(rn);
-	report_misuse(rn);
+	bench_misuse_check(rn->b);
 	peer_dpdk_stop(&rn->dpdk);
 	r = bench_end(rn->b);
 	free(rn);

@@ -101,6 +101,16 @@ int bench_measure_batch(struct bench *b, const char *case_name, const char *impl
 int bench_measure_per(struct bench *b, const char *case_name, const char *impl,
 		      const struct bench_op *op, size_t per_call, const struct bench_budget *bud);
 
+/* ioalloc's misuse reports (bench/misuse.c): from bench_misuse_catch on, each
+ * is printed on stderr under prog's name and counted instead of aborting the
+ * process; bench_misuse_check fails the run if there was any. */
+void bench_misuse_catch(const char *prog);
+void bench_misuse_check(struct bench *b);
+
+/* Whether capability bit (CAP_IPC_LOCK 14, CAP_SYS_ADMIN 21) is in the
+ * process's effective set (CapEff, /proc/self/status); false if unreadable. */
+bool bench_has_cap(unsigned bit);
+
 /* A cell that could not be measured (e.g. "unavailable: EAL init failed"). */
 void bench_skip(struct bench *b, const char *case_name, const char *impl, const char *why);
 
