@@ -161,21 +161,27 @@ static void probe_thp(struct sys_info *in)
 
 /* ---- credentials and limits ----------------------------------------------------- */
 
-static void probe_caps(struct sys_info *in)
+int sys_cap_effective(unsigned long long *eff)
 {
 	char line[256];
-	unsigned long long eff = 0;
 	FILE *f = fopen("/proc/self/status", "re");
+	int r = -ENOENT;
 
-	in->caps_err = -ENOENT;
-	if (!f) {
-		in->caps_err = -errno;
-		return;
-	}
-	while (in->caps_err && fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			in->caps_err = 0;
+	*eff = 0;
+	if (!f)
+		return -errno;
+	while (r && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", eff) == 1)
+			r = 0;
 	fclose(f);
+	return r;
+}
+
+static void probe_caps(struct sys_info *in)
+{
+	unsigned long long eff;
+
+	in->caps_err = sys_cap_effective(&eff);
 	in->cap_ipc_lock = (eff >> CAP_IPC_LOCK) & 1;
 	in->cap_sys_admin = (eff >> CAP_SYS_ADMIN) & 1;
 }

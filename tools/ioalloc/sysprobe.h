@@ -69,6 +69,10 @@ struct sys_path {
 /* Fill INFO; may call the kernel, never fails. */
 void sys_probe(struct sys_info *info);
 
+/* The effective capability set (CapEff in /proc/self/status) into *eff: 0, or
+ * -errno (-ENOENT: no CapEff line), *eff 0. */
+int sys_cap_effective(unsigned long long *eff);
+
 /* Describe PATH; 0 or -errno when PATH cannot be examined at all. */
 int sys_probe_path(struct sys_path *p, const char *path);
 
