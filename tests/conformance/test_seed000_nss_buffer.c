@@ -86,21 +86,6 @@
 #define MiB (1024u * 1024u)
 #define BLOCK 4096u /* O_DIRECT transfers: a multiple of the logical block size */
 
-static int setup(void **state)
-{
-	(void)state;
-	ioa_test_catch_misuse();
-	return 0;
-}
-
-/* No test reports a misuse it did not check for (they reset the count). */
-static int teardown(void **state)
-{
-	(void)state;
-	ioa_test_release_misuse();
-	return ioa_test_misuses ? -1 : 0;
-}
-
 static IWMSBufferAllocator *new_allocator(void)
 {
 	IWMSBufferAllocator *a = NULL;
@@ -626,27 +611,21 @@ static void references_race_across_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(codes_have_their_windows_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(page_size_buffers_start_on_a_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(an_o_direct_read_fills_a_page_size_buffer, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(set_length_is_bounded_by_the_maximum, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(get_buffer_and_length_gives_the_used_length, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(a_zero_byte_buffer_is_allowed, setup, teardown),
-		cmocka_unit_test_setup_teardown(null_out_pointers_are_e_pointer, setup, teardown),
-		cmocka_unit_test_setup_teardown(references_are_the_native_buffers, setup, teardown),
-		cmocka_unit_test_setup_teardown(query_interface_answers_the_documented_iids, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(sample_properties_are_not_implemented, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(properties_are_kept_by_guid_and_index, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(buffers_outlive_the_allocator, setup, teardown),
-		cmocka_unit_test_setup_teardown(out_of_memory_is_e_outofmemory, setup, teardown),
-		cmocka_unit_test_setup_teardown(thousands_of_buffers_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(references_race_across_threads, setup, teardown),
+		conf_test(codes_have_their_windows_values),
+		conf_test(page_size_buffers_start_on_a_page),
+		conf_test(an_o_direct_read_fills_a_page_size_buffer),
+		conf_test(set_length_is_bounded_by_the_maximum),
+		conf_test(get_buffer_and_length_gives_the_used_length),
+		conf_test(a_zero_byte_buffer_is_allowed),
+		conf_test(null_out_pointers_are_e_pointer),
+		conf_test(references_are_the_native_buffers),
+		conf_test(query_interface_answers_the_documented_iids),
+		conf_test(sample_properties_are_not_implemented),
+		conf_test(properties_are_kept_by_guid_and_index),
+		conf_test(buffers_outlive_the_allocator),
+		conf_test(out_of_memory_is_e_outofmemory),
+		conf_test(thousands_of_buffers_at_once),
+		conf_test(references_race_across_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,21 +75,6 @@
 	"DisconnectOutput is called\""
 #define R_LEAK "issue #7 (as for the other seeds): a last Release with objects out is reported"
 
-static int setup(void **state)
-{
-	(void)state;
-	ioa_test_catch_misuse();
-	return 0;
-}
-
-/* No test reports a misuse it did not check for (they reset the count). */
-static int teardown(void **state)
-{
-	(void)state;
-	ioa_test_release_misuse();
-	return ioa_test_misuses ? -1 : 0;
-}
-
 static PALLOCATORMXF new_allocator(USHORT size, ULONG count)
 {
 	PALLOCATORMXF a = NULL;
@@ -621,28 +606,20 @@ static void get_and_put_on_two_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(codes_layout_and_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(get_buffer_gives_a_zeroed_buffer_of_buffer_size,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(a_long_event_carries_its_data_in_a_buffer, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(an_empty_allocator_says_insufficient_resources,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(get_message_zeroes_a_used_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(put_message_recycles_the_whole_chain, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(a_cyclic_chain_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(null_pointers_are_invalid_parameters, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(the_object_is_a_counted_imxf, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_imxf_methods_of_the_end_of_the_chain, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(a_last_release_with_events_out_is_reported, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(creation_without_memory_fails_cleanly, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(the_hot_path_takes_no_page_faults, setup, teardown),
-		cmocka_unit_test_setup_teardown(get_and_put_on_two_threads, setup, teardown),
+		conf_test(codes_layout_and_ids),
+		conf_test(get_buffer_gives_a_zeroed_buffer_of_buffer_size),
+		conf_test(a_long_event_carries_its_data_in_a_buffer),
+		conf_test(an_empty_allocator_says_insufficient_resources),
+		conf_test(get_message_zeroes_a_used_event),
+		conf_test(put_message_recycles_the_whole_chain),
+		conf_test(a_cyclic_chain_is_refused),
+		conf_test(null_pointers_are_invalid_parameters),
+		conf_test(the_object_is_a_counted_imxf),
+		conf_test(the_imxf_methods_of_the_end_of_the_chain),
+		conf_test(a_last_release_with_events_out_is_reported),
+		conf_test(creation_without_memory_fails_cleanly),
+		conf_test(the_hot_path_takes_no_page_faults),
+		conf_test(get_and_put_on_two_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,10 +85,7 @@ static PPORTWAVERTSTREAM stream;
 static uint64_t live_at_start;
 static uint64_t live_allocs(void)
 {
-	struct ioa_domain_stats st = {.size = sizeof(st)};
-
-	assert_int_equal(ioa_domain_stats(dom, &st), 0);
-	return st.live_allocs;
+	return conf_live_allocs(dom);
 }
 
 static int setup(void **state)
