@@ -37,3 +37,17 @@ for expr in sys.argv[2:]:
         sys.exit("false: " + expr)
 PY
 }
+
+# copy_exact DIR SIZE [OPTIONS...]: a random file of SIZE bytes, DIR/src, copies
+# to DIR/dst with `ioalloc copy --json OPTIONS`, exit 0 and byte for byte; the
+# JSON is left in $TMP/out for the caller's json_check.
+copy_exact() {
+	dir=$1
+	size=$2
+	shift 2
+	head -c "$size" /dev/urandom >"$dir/src" || fail "cannot write $dir/src"
+	rm -f "$dir/dst"
+	run copy --json "$@" "$dir/src" "$dir/dst"
+	[ "$rc" = 0 ] || fail "copy of $size bytes ($*) exited $rc"
+	cmp "$dir/src" "$dir/dst" || fail "copy of $size bytes ($*) differs"
+}

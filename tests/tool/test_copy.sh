@@ -19,12 +19,7 @@ fs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["path"]["fs
 # copy_ok SIZE [OPTIONS...]: a random file of SIZE bytes copies exactly, --json valid.
 copy_ok() {
 	size=$1
-	shift
-	head -c "$size" /dev/urandom >"$D/src" || fail "cannot write $D/src"
-	rm -f "$D/dst"
-	run copy --json "$@" "$D/src" "$D/dst"
-	[ "$rc" = 0 ] || fail "copy of $size bytes ($*) exited $rc"
-	cmp "$D/src" "$D/dst" || fail "copy of $size bytes ($*) differs"
+	copy_exact "$D" "$@"
 	python3 -m json.tool "$TMP/out" >/dev/null || fail "--json output is not JSON: $out"
 	json_check "d['bytes'] == $size" 'd["destination"].endswith("/dst")' \
 		'set(d) >= {"source", "destination", "bytes", "seconds", "bytes_per_second",
