@@ -93,8 +93,9 @@ IOA_API int ioa_buf_bus(const ioa_buf_t *b, uint64_t *bus);
 /* ---- io_uring ------------------------------------------------------------- */
 
 /* Make sure the size class of max_len bytes (with flags) holds at least
- * count buffers now, so it can be registered before use: 0, -EINVAL,
- * -ENOMEM, -EDQUOT. May block. */
+ * count buffers now, so it can be registered before use (a class not made
+ * yet is made with room for count in one chunk, one registered range): 0,
+ * -EINVAL, -ENOMEM, -EDQUOT. May block. */
 IOA_API int ioa_buf_allocator_reserve(ioa_buf_allocator_t *a, size_t max_len, unsigned flags,
 				      size_t count);
 

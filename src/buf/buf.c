@@ -122,8 +122,9 @@ static size_t initial_count(const ioa_buf_allocator_t *a, unsigned c)
 	return n < MIN_PER_CLASS ? MIN_PER_CLASS : n;
 }
 
-/* The class's pool, created on first use. */
-static int class_pool(ioa_buf_allocator_t *a, unsigned c, ioa_pool_t **out)
+/* The class's pool, created on first use with room for at least min
+ * buffers (one chunk: one registered range). */
+static int class_pool(ioa_buf_allocator_t *a, unsigned c, size_t min, ioa_pool_t **out)
 {
 	ioa_pool_t *p = atomic_load_explicit(&a->cls[c], memory_order_acquire);
 	int r = 0;
@@ -135,7 +136,9 @@ static int class_pool(ioa_buf_allocator_t *a, unsigned c, ioa_pool_t **out)
 	pthread_mutex_lock(&a->lock);
 	p = atomic_load(&a->cls[c]);
 	if (!p) {
-		r = make_class(a, c, initial_count(a, c), &p);
+		size_t n = initial_count(a, c);
+
+		r = make_class(a, c, n > min ? n : min, &p);
 		if (!r)
 			atomic_store_explicit(&a->cls[c], p, memory_order_release);
 	}
@@ -305,7 +308,7 @@ IOA_API int ioa_buf_allocator_reserve(ioa_buf_allocator_t *a, size_t max_len, un
 	if (!a || !max_len || max_len > IOA_BUF_MAX_POOLED || (flags & ~IOA_BUF_F_VALID) || !count)
 		return -EINVAL;
 	c = class_of(a, max_len, flags);
-	r = class_pool(a, c, &p);
+	r = class_pool(a, c, count, &p);
 	if (r)
 		return r;
 	pthread_mutex_lock(&a->lock);
@@ -328,7 +331,7 @@ static int fill(ioa_buf_allocator_t *a, ioa_buf_t *b, size_t max_len, unsigned f
 		return large_alloc(a, b, max_len);
 	}
 	b->cls = (uint8_t)class_of(a, max_len, flags);
-	r = class_pool(a, b->cls, &p);
+	r = class_pool(a, b->cls, 0, &p);
 	if (!r)
 		b->data = get_or_grow(a, p, &r);
 	return r;

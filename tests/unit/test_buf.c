@@ -352,6 +352,50 @@ out:
 #endif
 }
 
+/* A reservation that makes its class makes it in one chunk: every buffer of
+ * it is in one registered range. 300 buffers of 4 KiB are more than the
+ * default class memory (1 MiB) holds, so a class made at the default size and
+ * then grown would be two chunks, two ranges. */
+static void a_reservation_is_one_registered_range(void **state)
+{
+#ifdef IOA_HAVE_URING
+	enum { N = 300 };
+	ioa_buf_allocator_t *a = make(0, NULL);
+	struct io_uring ring;
+	ioa_buf_t *b[N];
+	unsigned idx, first = 0;
+	size_t off;
+	int r;
+
+	(void)state;
+	assert_int_equal(io_uring_queue_init(4, &ring, 0), 0);
+	assert_int_equal(ioa_buf_allocator_reserve(a, 4096, IOA_BUF_F_PAGE_ALIGNED, N), 0);
+	r = ioa_buf_allocator_register(a, &ring);
+	if (r == -ENOMEM && !ioa_test_has_cap(CAP_IPC_LOCK)) {
+		print_message("register: -ENOMEM under RLIMIT_MEMLOCK, as documented\n");
+		io_uring_queue_exit(&ring);
+		assert_int_equal(ioa_buf_allocator_destroy(a), 0);
+		return;
+	}
+	assert_int_equal(r, 0);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(ioa_buf_alloc(a, 4096, IOA_BUF_F_PAGE_ALIGNED, &b[i]), 0);
+		assert_int_equal(ioa_buf_fixed(b[i], &idx, &off), 0);
+		if (i == 0)
+			first = idx;
+		assert_int_equal(idx, first);
+	}
+	for (int i = 0; i < N; i++)
+		assert_int_equal(ioa_buf_unref(b[i]), 0);
+	assert_int_equal(ioa_buf_allocator_unregister(a, &ring), 0);
+	io_uring_queue_exit(&ring);
+	assert_int_equal(ioa_buf_allocator_destroy(a), 0);
+#else
+	(void)state;
+	print_message("built without liburing: nothing is registered\n");
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +407,7 @@ int main(void)
 		cmocka_unit_test(misuse_is_named),
 		cmocka_unit_test(domain_buffers_have_bus_addresses),
 		cmocka_unit_test(fixed_buffer_reads),
+		cmocka_unit_test(a_reservation_is_one_registered_range),
 		cmocka_unit_test(direct_read_needs_page_alignment), /* last: it may skip */
 	};
 

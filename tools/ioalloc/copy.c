@@ -550,16 +550,6 @@ static int preallocate_dst(struct copy *c)
 
 /* ---- buffers ---------------------------------------------------------------------- */
 
-/* The size class a buffer of n bytes comes from: a power of two of at least a page. */
-static size_t class_bytes(uint64_t n)
-{
-	size_t cls = (size_t)sysconf(_SC_PAGESIZE);
-
-	while (cls < n)
-		cls *= 2;
-	return cls;
-}
-
 static int buffers_from_allocator(struct copy *c)
 {
 	struct ioa_buf_allocator_config cfg;
@@ -567,8 +557,6 @@ static int buffers_from_allocator(struct copy *c)
 
 	ioa_buf_allocator_config_init(&cfg);
 	cfg.name = "ioalloc copy";
-	/* The whole reservation in one chunk of the class: one registered range per GiB. */
-	cfg.class_bytes = (size_t)c->nslots * class_bytes(c->block_size);
 	cfg.max_buffers = c->nslots + 1;
 	ret = ioa_buf_allocator_create(&cfg, &c->alloc);
 	if (ret == 0 && c->block_size <= IOA_BUF_MAX_POOLED) /* larger ones have no class */
