@@ -7,7 +7,8 @@
  *
  * The pages are the domain's pages (4 KiB, or 2 MiB on a hugetlb domain),
  * pinned as the domain's arena is. Every page is also reachable through the
- * domain's linear map (ioa_domain_virt), mapped or not.
+ * domain's linear map (ioa_domain_virt), mapped or not; a list that is one
+ * run maps at its linear-map address.
  */
 #ifndef IOALLOC_PAGES_H
 #define IOALLOC_PAGES_H
@@ -77,12 +78,16 @@ IOA_API size_t ioa_pages_runs(const ioa_pages_t *pl, struct ioa_run *runs, size_
 IOA_API int ioa_pages_sg(const ioa_pages_t *pl, uint64_t max_seg, uint64_t boundary,
 			 struct ioa_run *sg, size_t max, size_t *n);
 
-/* Map the pages into one new contiguous virtual range: *va. The page tables
- * are populated, so touching the mapping never faults (unless the list was
- * allocated with IOA_PAGES_F_LAZY_MAP: then mapping is a few microseconds and
- * each page faults once on first touch). One mapping per list: -EBUSY if
- * already mapped. May block; calls the kernel. -ENOMEM when the address
- * space or mapping count runs out. */
+/* Map the pages into one contiguous virtual range: *va. A list that is one
+ * contiguous run, of a domain that prefaults its arena (the default) and is
+ * not in debug mode, is given its address in the linear map, where its page
+ * tables already exist: no kernel call. Any other list gets a new range
+ * whose page tables are populated. Either way touching the mapping never
+ * faults (unless the list was allocated with IOA_PAGES_F_LAZY_MAP: then a
+ * new range takes a few microseconds to map and each page faults once on
+ * first touch). One mapping per list: -EBUSY if already mapped. May block;
+ * may call the kernel. -ENOMEM when the address space or mapping count runs
+ * out. */
 IOA_API int ioa_pages_map(ioa_pages_t *pl, void **va);
 
 /* Map the pages twice back to back: byte i and byte i + bytes are the same

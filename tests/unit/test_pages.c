@@ -272,10 +272,103 @@ static void a_mapping_never_faults_unless_lazy(void **state)
 	else
 		assert_int_equal(faults, 0); /* populated: writable PTEs, no faults */
 	ioa_pages_free(pl);
+	assert_int_equal(ioa_domain_destroy(d), 0);
+	/* A lazy new range (a debug domain's lists always get one) faults on
+	 * first touch; a lazy one-run list elsewhere maps at its linear address,
+	 * whose page tables the prefaulted arena already has. */
+	d = make("ranges=0x100000+15M:0x100000000+256M,chunk=1M", IOA_DOMAIN_F_DEBUG);
 	assert_int_equal(ioa_pages_alloc(d, 2 * MiB, NULL, NULL, IOA_PAGES_F_LAZY_MAP, 0, &pl), 0);
-	assert_true(faults_writing(pl) > 0);           /* lazy: each page faults on first touch */
+	assert_true(faults_writing(pl) > 0);
 	ioa_pages_free(pl);
 	assert_int_equal(ioa_domain_destroy(d), 0);
+}
+
+/* IOALLOC_DEBUG puts every domain in debug mode, whose lists never map
+ * through the linear map. */
+static bool debug_forced(void)
+{
+	const char *e = getenv("IOALLOC_DEBUG");
+
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+/* Map pl, check every page appears in order and is the linear map's memory,
+ * and return where it went (still mapped). */
+static uint8_t *map_and_check(ioa_domain_t *d, ioa_pages_t *pl)
+{
+	uint8_t *va;
+	uint64_t bus;
+
+	assert_int_equal(ioa_pages_map(pl, (void **)&va), 0);
+	for (size_t i = 0; i < ioa_pages_count(pl); i++) {
+		assert_int_equal(ioa_pages_frame(pl, i, &bus), 0);
+		va[i * 4096 + 7] = (uint8_t)(i + 1);
+		assert_int_equal(((uint8_t *)ioa_domain_virt(d, bus))[7], (uint8_t)(i + 1));
+	}
+	return va;
+}
+
+static void a_one_run_list_maps_at_its_linear_address(void **state)
+{
+	ioa_domain_t *d = make("size=1M,chunk=1M", 0), *dbg, *cold;
+	struct ioa_constraint any = below(UINT64_MAX);
+	ioa_pages_t **singles, *pl;
+	uint8_t *va, *va2;
+	uint64_t bus;
+
+	(void)state;
+	assert_int_equal(ioa_pages_alloc(d, 64 * KiB, &any, NULL, 0, 0, &pl), 0);
+	assert_int_equal(ioa_pages_runs(pl, NULL, 0), 1);
+	ioa_pages_frame(pl, 0, &bus);
+	va = map_and_check(d, pl);
+	if (debug_forced())
+		print_message("IOALLOC_DEBUG is set: every mapping is a new range\n");
+	else
+		assert_ptr_equal(va, ioa_domain_virt(d, bus)); /* no new page tables */
+	assert_int_equal(ioa_pages_map(pl, (void **)&va2), -EBUSY);  /* still one mapping */
+	assert_int_equal(ioa_pages_unmap(pl, va + 4096), -EINVAL);
+	assert_int_equal(ioa_pages_unmap(pl, va), 0);
+	assert_int_equal(ioa_pages_unmap(pl, va), -EINVAL);          /* no longer mapped */
+	assert_int_equal(ioa_pages_map_ring(pl, (void **)&va2), 0);  /* a ring: a new range */
+	assert_ptr_not_equal(va2, ioa_domain_virt(d, bus));
+	assert_int_equal(ioa_pages_unmap(pl, va2), 0);
+	assert_non_null(map_and_check(d, pl));
+	assert_int_equal(ioa_pages_free(pl), 0);                     /* frees a mapped list */
+	assert_int_equal(ioa_domain_destroy(d), 0);
+
+	d = make("size=256K,chunk=64K", 0);                          /* several runs: a new range */
+	singles = checkerboard(d, &any, 64);
+	assert_int_equal(ioa_pages_alloc(d, 32 * KiB, &any, NULL, 0, 0, &pl), 0);
+	assert_true(ioa_pages_runs(pl, NULL, 0) > 1);
+	ioa_pages_frame(pl, 0, &bus);
+	va = map_and_check(d, pl);
+	assert_ptr_not_equal(va, ioa_domain_virt(d, bus));
+	assert_int_equal(ioa_pages_free(pl), 0);
+	for (size_t i = 1; i < 64; i += 2)
+		ioa_pages_free(singles[i]);
+	free(singles);
+	assert_int_equal(ioa_domain_destroy(d), 0);
+
+	dbg = make("size=1M,chunk=1M", IOA_DOMAIN_F_DEBUG);           /* debug: guarded new range */
+	cold = make("size=1M,chunk=1M,prefault=0", 0);               /* no page tables to reuse */
+	for (int k = 0; k < 2; k++) {
+		ioa_domain_t *x = k ? cold : dbg;
+
+		assert_int_equal(ioa_pages_alloc(x, 64 * KiB, NULL, NULL, IOA_PAGES_F_NO_ZERO, 0, &pl), 0);
+		ioa_pages_frame(pl, 0, &bus);
+		va = map_and_check(x, pl);
+		assert_ptr_not_equal(va, ioa_domain_virt(x, bus));
+		assert_int_equal(ioa_pages_free(pl), 0);
+	}
+	/* A LAZY_MAP list accepts faults, so the cold domain's linear map serves. */
+	assert_int_equal(ioa_pages_alloc(cold, 64 * KiB, NULL, NULL, IOA_PAGES_F_LAZY_MAP, 0, &pl), 0);
+	ioa_pages_frame(pl, 0, &bus);
+	va = map_and_check(cold, pl);
+	if (!debug_forced())
+		assert_ptr_equal(va, ioa_domain_virt(cold, bus));
+	assert_int_equal(ioa_pages_free(pl), 0);
+	assert_int_equal(ioa_domain_destroy(dbg), 0);
+	assert_int_equal(ioa_domain_destroy(cold), 0);
 }
 
 static void the_ring_never_wraps(void **state)
@@ -458,6 +551,7 @@ int main(void)
 		cmocka_unit_test(chunked_lists_are_whole_aligned_chunks),
 		cmocka_unit_test(mapping_rules),
 		cmocka_unit_test(a_mapping_never_faults_unless_lazy),
+		cmocka_unit_test(a_one_run_list_maps_at_its_linear_address),
 		cmocka_unit_test(the_ring_never_wraps),
 		cmocka_unit_test(sg_splitting_matches_the_model),
 		cmocka_unit_test(o_direct_reads_into_a_mapped_list),
