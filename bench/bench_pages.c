@@ -15,7 +15,9 @@
  *                          and every cell checks the arena did not grow. Four
  *                          rows per size: default flags (the pages are zeroed
  *                          and the mapping populated), IOA_PAGES_F_NO_ZERO,
- *                          IOA_PAGES_F_LAZY_MAP, and both.
+ *                          IOA_PAGES_F_LAZY_MAP, and both. A warm arena gives
+ *                          one run, which ioa_pages_map maps at its linear-map
+ *                          address: no page tables are made.
  *      mmap_mlock_pgmap    mmap(MAP_ANONYMOUS|MAP_PRIVATE) + mlock + one pread
  *                          of n*8 bytes of /proc/self/pagemap + munlock +
  *                          munmap: pinned pages with their frame numbers, what
@@ -49,8 +51,10 @@
  *
  *    A third table times ioalloc's phases alone, on both domains:
  *    ioa_pages_alloc + _free (the list: frames, and every page in the linear
- *    map), zeroed and not, and ioa_pages_map + _unmap (the list made and
- *    freed untimed).
+ *    map), zeroed and not, ioa_pages_map + _unmap (the list made and
+ *    freed untimed), and ioa_pages_map_ring + _unmap: a new range with
+ *    populated page tables, twice over, which is what mapping a scattered
+ *    list costs per page.
  *
  * 2. DMA buffers of 4 KiB .. 2 MiB, aligned to 4 KiB, not crossing a 64 KiB
  *    boundary (a boundary below the size is impossible, so 256 KiB and 2 MiB
@@ -382,6 +386,14 @@ static int run_map(void *arg)
 	int r = ioa_pages_map(o->pl, &o->va);
 
 	return r ? op_err(o, "ioa_pages_map", r) : 0;
+}
+
+static int run_map_ring(void *arg)
+{
+	struct op *o = arg;
+	int r = ioa_pages_map_ring(o->pl, &o->va);
+
+	return r ? op_err(o, "ioa_pages_map_ring", r) : 0;
 }
 
 static int run_unmap(void *arg)
@@ -927,6 +939,9 @@ static void measure_phase_row(struct run *rn, struct op *o, ioa_domain_t *d,
 	measure_ioa(rn, cname, "alloc+free_NOZERO", o, &alloc);
 	list_init(o, rn, d, size, IOA_PAGES_F_NO_ZERO);
 	measure_ioa(rn, cname, "map+unmap", o, &map);
+	map.run = run_map_ring;
+	list_init(o, rn, d, size, IOA_PAGES_F_NO_ZERO);
+	measure_ioa(rn, cname, "ring_map+unmap", o, &map);
 }
 
 /* Where ioalloc's time goes: the list alone, and the mapping alone. */
@@ -935,7 +950,8 @@ static void measure_phases(struct run *rn, struct op *o)
 	char cname[64];
 
 	bench_table(rn->b, "pages_phases", "ioalloc page lists phase by phase: ioa_pages_alloc + "
-		    "ioa_pages_free alone, and ioa_pages_map + ioa_pages_unmap alone", NULL);
+		    "ioa_pages_free alone, ioa_pages_map + ioa_pages_unmap alone, and "
+		    "ioa_pages_map_ring + ioa_pages_unmap alone (always a new range)", NULL);
 	for (size_t i = 0; i < NLIST; i++) {
 		list_case(list_sizes[i], 0, cname, sizeof(cname));
 		measure_phase_row(rn, o, rn->d, cname, list_sizes[i]);
