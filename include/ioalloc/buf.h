@@ -76,7 +76,9 @@ IOA_API size_t ioa_buf_max_length(const ioa_buf_t *b);
 /* Set the used length: 0, or -EINVAL above the maximum length (equal is fine). */
 IOA_API int ioa_buf_set_length(ioa_buf_t *b, size_t len);
 
-/* Take a reference; returns b. Any thread, lock-free. */
+/* Take a reference; returns b, or NULL for NULL or a buffer with no
+ * references left (a freed one: misuse, named; recognised for certain in
+ * debug mode). Any thread, lock-free. */
 IOA_API ioa_buf_t *ioa_buf_ref(ioa_buf_t *b);
 
 /* Drop a reference; the last one frees the buffer. Returns the references

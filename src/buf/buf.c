@@ -12,8 +12,9 @@
  * call. Buffers over 1 MiB are allocated one by one (domain or mmap).
  *
  * References are counted with one atomic; the last unref puts data and
- * header back. In debug mode the header pool poisons freed headers, so an
- * unref of a freed buffer finds the poison instead of a count and is named.
+ * header back. In debug mode the header pool poisons freed headers, so a
+ * ref or unref of a freed buffer finds the poison instead of a count and is
+ * named.
  *
  * io_uring: the pools' chunks are registered as fixed buffers (split at
  * 1 GiB, the kernel's limit per iovec); a buffer's fixed index is found by
@@ -389,10 +390,33 @@ IOA_API int ioa_buf_set_length(ioa_buf_t *b, size_t len)
 	return 0;
 }
 
+/* A count that no live buffer has: report it for call, true. */
+static bool dead_count(const ioa_buf_t *b, int refs, const char *call)
+{
+	char name[48];
+
+	if (refs > 0 && refs != POISON_REFS)
+		return false;
+	snprintf(name, sizeof(name), "buffer %p", (const void *)b);
+	ioa__misuse(call, name, "%s", refs == POISON_REFS ? "the buffer was already freed"
+							  : "the reference count is not positive");
+	return true;
+}
+
+/* Validated before it changes, as in ioa_buf_unref: a reference to a freed
+ * buffer would otherwise bring it back to life in the pool's hands. */
 IOA_API ioa_buf_t *ioa_buf_ref(ioa_buf_t *b)
 {
-	if (b)
-		atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+	int old;
+
+	if (!b)
+		return NULL;
+	old = atomic_load_explicit(&b->refs, memory_order_relaxed);
+	do {
+		if (dead_count(b, old, "ioa_buf_ref"))
+			return NULL;
+	} while (!atomic_compare_exchange_weak_explicit(&b->refs, &old, old + 1,
+							memory_order_relaxed, memory_order_relaxed));
 	return b;
 }
 
@@ -418,14 +442,8 @@ IOA_API int ioa_buf_unref(ioa_buf_t *b)
 		return -EINVAL;
 	old = atomic_load_explicit(&b->refs, memory_order_relaxed);
 	do {
-		if (old <= 0 || old == POISON_REFS) {
-			char name[48];
-
-			snprintf(name, sizeof(name), "buffer %p", (void *)b);
-			ioa__misuse("ioa_buf_unref", name, "%s", old == POISON_REFS ?
-				    "unref of a freed buffer" : "reference count below zero");
+		if (dead_count(b, old, "ioa_buf_unref"))
 			return -EINVAL;
-		}
 	} while (!atomic_compare_exchange_weak_explicit(&b->refs, &old, old - 1,
 							memory_order_acq_rel, memory_order_relaxed));
 	if (old == 1)

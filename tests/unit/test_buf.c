@@ -200,7 +200,11 @@ static void misuse_is_named(void **state)
 		n = ioa_test_misuses;
 		assert_int_equal(ioa_buf_unref(b), -EINVAL);
 		assert_int_equal(ioa_test_misuses, n + 1);
-		assert_non_null(strstr(ioa_test_last_misuse, "unref of a freed buffer"));
+		assert_non_null(strstr(ioa_test_last_misuse, "already freed"));
+		assert_null(ioa_buf_ref(b));                   /* and a reference to it */
+		assert_int_equal(ioa_test_misuses, n + 2);
+		assert_non_null(strstr(ioa_test_last_misuse, "ioa_buf_ref"));
+		assert_non_null(strstr(ioa_test_last_misuse, "already freed"));
 	}
 	ioa_test_release_misuse();
 	assert_int_equal(ioa_buf_allocator_destroy(a), 0);
