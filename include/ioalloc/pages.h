@@ -2,7 +2,7 @@
 /*
  * Page lists: whole pages inside an address window, not necessarily
  * contiguous, described page by page (like a Windows MDL's PFN array) and by
- * maximal contiguous runs; mapped on demand into one new contiguous virtual
+ * maximal contiguous runs; mapped on demand into one contiguous virtual
  * range, or twice back to back for a ring that never wraps.
  *
  * The pages are the domain's pages (4 KiB, or 2 MiB on a hugetlb domain),
