@@ -18,6 +18,9 @@ truncate -s 1G "$D/src" || fail "cannot create a sparse file in $D"
 # interrupt SIGNAL STATUS PHASE: --phase-size PHASE (0: the pipeline)
 interrupt() {
 	rm -f "$D/dst"
+	# Empty the log first: the job truncates it only once it runs, and until then the
+	# wait below would find the previous copy's progress and signal too early.
+	: >"$TMP/err"
 	# shellcheck disable=SC2086 # the wrapper is a command line
 	env --default-signal=INT ${IOALLOC_TOOL_WRAPPER:-} "$TOOL" copy --block-size 4K \
 		--queue-depth 1 --phase-size "$3" --progress=always "$D/src" "$D/dst" \
