@@ -125,14 +125,29 @@ void ioa_test_release_misuse(void)
 	ioa_set_misuse_handler(NULL, NULL);
 }
 
-int ioa_test_poke_in_child(volatile uint8_t *p)
+pid_t ioa_test_fork(void)
 {
 	pid_t pid;
-	int st = 0;
 
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
+	return pid;
+}
+
+int ioa_test_exit_code(pid_t pid)
+{
+	int st = 0;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int ioa_test_poke_in_child(volatile uint8_t *p)
+{
+	pid_t pid = ioa_test_fork();
+	int st = 0;
+
 	if (pid == 0) {
 		struct sigaction sa;
 		struct rlimit no_core = {0, 0};

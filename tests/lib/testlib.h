@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <cmocka.h>
 
 /* Exit code that Meson reports as SKIP. */
@@ -31,6 +32,13 @@ bool ioa_test_under_tsan(void);
 
 /* True when running under Valgrind (the build has its headers). */
 bool ioa_test_under_valgrind(void);
+
+/* Fork, with stdio flushed first (so a child leaving by exit does not write
+ * the parent's buffers twice); the fork must work. */
+pid_t ioa_test_fork(void);
+
+/* Wait for child pid: its exit status, or 128 + the signal that killed it. */
+int ioa_test_exit_code(pid_t pid);
 
 /* Write one byte at p in a forked child that restores the default SIGSEGV
  * action (sanitizers install their own) and dumps no core: its wait status.

@@ -78,12 +78,8 @@ static void debug_parser_reads_its_table(void **state)
  * child's exit status (fn's return) is returned. stderr goes to errfile. */
 static int child(const char *name, const char *value, int (*fn)(void), const char *errfile)
 {
-	pid_t pid;
-	int st = 0;
+	pid_t pid = ioa_test_fork();
 
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0) {
 		if (errfile) { /* unbuffered: the child leaves with _exit */
 			int fd = open(errfile, O_WRONLY | O_TRUNC);
@@ -94,8 +90,7 @@ static int child(const char *name, const char *value, int (*fn)(void), const cha
 		setenv(name, value, 1);
 		_exit(fn());
 	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ioa_test_exit_code(pid);
 }
 
 static bool file_has(const char *path, const char *text)

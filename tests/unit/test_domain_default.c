@@ -14,8 +14,7 @@
 /* Run fn in a child with IOALLOC_DOMAIN=spec (NULL: unset); its exit code. */
 static int in_child(const char *spec, int (*fn)(void))
 {
-	int status;
-	pid_t pid = fork();
+	pid_t pid = ioa_test_fork();
 
 	if (pid == 0) {
 		if (spec)
@@ -24,9 +23,7 @@ static int in_child(const char *spec, int (*fn)(void))
 			unsetenv("IOALLOC_DOMAIN");
 		_exit(fn());
 	}
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+	return ioa_test_exit_code(pid);
 }
 
 static int malformed(void)

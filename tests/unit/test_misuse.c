@@ -93,19 +93,14 @@ static const char *self;
 
 static int with_debug_env(const char *spec, const char *name)
 {
-	pid_t pid;
-	int st = 0;
+	pid_t pid = ioa_test_fork();
 
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
 	if (pid == 0) {
 		setenv("IOALLOC_DEBUG", spec, 1);
 		execl(self, self, "--child", name, (char *)NULL);
 		_exit(127);
 	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ioa_test_exit_code(pid);
 }
 
 /* ---- 1. double free / double unref -------------------------------------------- */
