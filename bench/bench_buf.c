@@ -606,18 +606,8 @@ static int check_after_burst(void *arg)
 static int thr_enter(struct thr *t, struct impl *im, char *why, size_t len)
 {
 	*t = (struct thr){.im = im, .size = im->size, .h = im->a ? (void *)im->a : im->mp};
-#ifdef IOA_BENCH_HAVE_DPDK
-	if ((im->id == I_MBUF || im->id == I_MPRC) && rte_lcore_id() == LCORE_ID_ANY) {
-		if (rte_thread_register() || rte_lcore_id() == LCORE_ID_ANY) {
-			snprintf(why, len, "rte_thread_register: %s", rte_strerror(rte_errno));
-			return -1;
-		}
-		t->registered = true;
-	}
-#else
-	(void)why;
-	(void)len;
-#endif
+	if (im->id == I_MBUF || im->id == I_MPRC)
+		return peer_dpdk_thread_enter(&t->registered, why, len);
 	return 0;
 }
 
@@ -931,14 +921,7 @@ static const char *case_of(enum mode m, size_t size, char *buf, size_t len)
 
 static struct cell *new_cell(struct run *rn)
 {
-	struct cell *c = aligned_alloc(64, (sizeof(struct cell) + 63) & ~(size_t)63);
-
-	if (!c) {
-		bench_fail(rn->b, "out of memory");
-		return NULL;
-	}
-	memset(c, 0, sizeof(*c));
-	return c;
+	return bench_zalloc_line(rn->b, sizeof(struct cell));
 }
 
 static int measure_cell(struct run *rn, struct impl *im, struct cell *c, enum mode m)
@@ -964,10 +947,9 @@ static int measure_cell(struct run *rn, struct impl *im, struct cell *c, enum mo
 static void skip_cell(struct run *rn, enum mode m, size_t size, const char *impl,
 		      const char *why)
 {
-	char cs[40], msg[200];
+	char cs[40];
 
-	snprintf(msg, sizeof(msg), "unavailable: %s", why);
-	bench_skip(rn->b, case_of(m, size, cs, sizeof(cs)), impl, msg);
+	bench_unavailable(rn->b, case_of(m, size, cs, sizeof(cs)), impl, why);
 }
 
 static void measure_1t(struct run *rn, struct impl *im, enum mode m)

@@ -546,13 +546,12 @@ static void skip_impl(struct run *rn, const char *impl, enum arena_state st, boo
 {
 	for (unsigned m = 0; m < M_COUNT; m++) {
 		for (size_t i = 0; i < NSIZES; i++) {
-			char cname[64], why[160];
+			char cname[64];
 
 			if (malloc_ && m == M_CONSTRAINED)
 				continue;
 			case_name(st, sizes[i], (enum mode)m, cname, sizeof(cname));
-			snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk.why);
-			bench_skip(rn->b, cname, impl, why);
+			bench_unavailable(rn->b, cname, impl, rn->dpdk.why);
 		}
 	}
 }

@@ -782,12 +782,7 @@ static void measure_peer_mz(struct run *rn, const char *cname, struct op *o)
 #else
 	(void)o;
 #endif
-	{
-		char why[160];
-
-		snprintf(why, sizeof(why), "unavailable: %s", rn->dpdk.why);
-		bench_skip(rn->b, cname, IMPL_MZ, why);
-	}
+	bench_unavailable(rn->b, cname, IMPL_MZ, rn->dpdk.why);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -458,6 +458,27 @@ void bench_skip(struct bench *b, const char *case_name, const char *impl, const 
 	snprintf(c->why, sizeof(c->why), "%s", why);
 }
 
+void bench_unavailable(struct bench *b, const char *case_name, const char *impl,
+		       const char *why)
+{
+	char msg[TEXT_MAX];
+
+	snprintf(msg, sizeof(msg), "unavailable: %s", why);
+	bench_skip(b, case_name, impl, msg);
+}
+
+void *bench_zalloc_line(struct bench *b, size_t size)
+{
+	void *p = aligned_alloc(64, (size + 63) & ~(size_t)63);
+
+	if (!p) {
+		bench_fail(b, "out of memory");
+		return NULL;
+	}
+	memset(p, 0, size);
+	return p;
+}
+
 static const struct cell *find_cell(const struct bench *b, int table, const char *case_name,
 				    const char *impl)
 {

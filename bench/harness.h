@@ -114,6 +114,14 @@ bool bench_has_cap(unsigned bit);
 /* A cell that could not be measured (e.g. "unavailable: EAL init failed"). */
 void bench_skip(struct bench *b, const char *case_name, const char *impl, const char *why);
 
+/* The same, for a peer that is not there: why is printed as "unavailable: why". */
+void bench_unavailable(struct bench *b, const char *case_name, const char *impl,
+		       const char *why);
+
+/* size bytes, zeroed, aligned to a cache line (a cell's state, which the
+ * timed loops write); NULL after a bench_fail saying so. Free with free(). */
+void *bench_zalloc_line(struct bench *b, size_t size);
+
 /* The statistics of a measured cell, or NULL. */
 const struct bench_stats *bench_get(const struct bench *b, const char *case_name,
 				    const char *impl);

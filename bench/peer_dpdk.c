@@ -7,6 +7,7 @@
 #ifdef IOA_BENCH_HAVE_DPDK
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_lcore.h>
 
 static void eal_init(struct peer_dpdk *p, const char *prog)
 {
@@ -43,6 +44,24 @@ void peer_dpdk_start(struct peer_dpdk *p, struct bench *b, const char *prog,
 	snprintf(p->why, sizeof(p->why), "built without libdpdk");
 	bench_note(b, "DPDK cells unavailable: this build found no libdpdk (pkg-config)");
 #endif
+}
+
+int peer_dpdk_thread_enter(bool *registered, char *why, size_t len)
+{
+#ifdef IOA_BENCH_HAVE_DPDK
+	if (rte_lcore_id() != LCORE_ID_ANY)
+		return 0;
+	if (rte_thread_register() || rte_lcore_id() == LCORE_ID_ANY) {
+		snprintf(why, len, "rte_thread_register: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	*registered = true;
+#else
+	(void)registered;
+	(void)why;
+	(void)len;
+#endif
+	return 0;
 }
 
 void peer_dpdk_stop(struct peer_dpdk *p)

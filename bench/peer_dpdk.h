@@ -4,6 +4,7 @@
 #define IOA_BENCH_PEER_DPDK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "harness.h"
 
@@ -19,6 +20,11 @@ struct peer_dpdk {
  * DPDK's memory is under these options. Without libdpdk: up = false. */
 void peer_dpdk_start(struct peer_dpdk *p, struct bench *b, const char *prog,
 		     const char *memory_note);
+
+/* Give the calling thread an lcore id (and so a mempool cache) if it has
+ * none: rte_thread_register, *registered set when it did. 0, or -1 with the
+ * reason in why. Without libdpdk: 0, nothing done. */
+int peer_dpdk_thread_enter(bool *registered, char *why, size_t len);
 
 /* Stop the EAL if it was started. */
 void peer_dpdk_stop(struct peer_dpdk *p);
