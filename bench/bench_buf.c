@@ -1098,12 +1098,8 @@ static void note_alignment(struct run *rn)
 
 static void set_budget(struct run *rn)
 {
-	if (rn->o.selftest)
-		rn->bud = (struct bench_budget){300, 300, 0};
-	else if (rn->o.quick)
-		rn->bud = (struct bench_budget){300, 2000, 10 * 1000 * 1000ull};
-	else
-		rn->bud = (struct bench_budget){2000, 50000, 250 * 1000 * 1000ull};
+	rn->bud = bench_budget_for(&rn->o, (struct bench_budget){300, 2000, 10 * 1000 * 1000ull},
+				   (struct bench_budget){2000, 50000, 250 * 1000 * 1000ull});
 	rn->nbuf = rn->o.selftest ? NBUF_SELFTEST : NBUF;
 	rn->page = (size_t)sysconf(_SC_PAGESIZE);
 }

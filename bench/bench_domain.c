@@ -927,12 +927,8 @@ static void measure_xlate(struct run *rn, ioa_domain_t *d)
 
 static void set_budget(struct run *rn)
 {
-	if (rn->o.selftest)
-		rn->bud = (struct bench_budget){300, 300, 0};
-	else if (rn->o.quick)
-		rn->bud = (struct bench_budget){500, 5000, 20 * 1000 * 1000ull};
-	else
-		rn->bud = (struct bench_budget){2000, 50000, 300 * 1000 * 1000ull};
+	rn->bud = bench_budget_for(&rn->o, (struct bench_budget){500, 5000, 20 * 1000 * 1000ull},
+				   (struct bench_budget){2000, 50000, 300 * 1000 * 1000ull});
 }
 
 static void start_dpdk(struct run *rn)

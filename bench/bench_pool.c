@@ -1995,16 +1995,9 @@ static void report_targets(struct run *rn)
 
 static void set_budget(struct run *rn)
 {
-	if (rn->o.selftest) {
-		rn->bud = (struct bench_budget){300, 300, 0};
-		rn->rt_gets = 4 * RT_ROUND;
-	} else if (rn->o.quick) {
-		rn->bud = (struct bench_budget){300, 2000, 10 * 1000 * 1000ull};
-		rn->rt_gets = 64 * RT_ROUND;
-	} else {
-		rn->bud = (struct bench_budget){2000, 50000, 250 * 1000 * 1000ull};
-		rn->rt_gets = 1024 * RT_ROUND;
-	}
+	rn->bud = bench_budget_for(&rn->o, (struct bench_budget){300, 2000, 10 * 1000 * 1000ull},
+				   (struct bench_budget){2000, 50000, 250 * 1000 * 1000ull});
+	rn->rt_gets = (rn->o.selftest ? 4 : rn->o.quick ? 64 : 1024) * RT_ROUND;
 }
 
 static void measure_all(struct run *rn)

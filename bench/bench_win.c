@@ -968,12 +968,8 @@ static void report(struct run *rn)
 
 static void set_budget(struct run *rn)
 {
-	if (rn->o.selftest)
-		rn->bud = (struct bench_budget){300, 300, 0};
-	else if (rn->o.quick)
-		rn->bud = (struct bench_budget){500, 5000, 20 * 1000 * 1000ull};
-	else
-		rn->bud = (struct bench_budget){2000, 50000, 300 * 1000 * 1000ull};
+	rn->bud = bench_budget_for(&rn->o, (struct bench_budget){500, 5000, 20 * 1000 * 1000ull},
+				   (struct bench_budget){2000, 50000, 300 * 1000 * 1000ull});
 }
 
 /* Grow the arena below 4 GiB once, so no cell times growth. */

@@ -458,6 +458,14 @@ void bench_skip(struct bench *b, const char *case_name, const char *impl, const 
 	snprintf(c->why, sizeof(c->why), "%s", why);
 }
 
+struct bench_budget bench_budget_for(const struct bench_opts *o, struct bench_budget quick,
+				     struct bench_budget full)
+{
+	if (o->selftest)
+		return (struct bench_budget){300, 300, 0};
+	return o->quick ? quick : full;
+}
+
 void bench_unavailable(struct bench *b, const char *case_name, const char *impl,
 		       const char *why)
 {

@@ -43,6 +43,11 @@ struct bench_budget {
 	uint64_t budget_ns;
 };
 
+/* The budget for the run's mode: 300 checked operations per cell with
+ * --selftest (no time budget), else quick or full. */
+struct bench_budget bench_budget_for(const struct bench_opts *o, struct bench_budget quick,
+				     struct bench_budget full);
+
 /* One operation under test. prep (optional, untimed) readies the next call,
  * run is timed, check (optional, untimed) verifies what run produced: each
  * returns 0, or non-zero with a reason written to the op's why buffer.
